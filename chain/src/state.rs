@@ -1,0 +1,515 @@
+//! The state both chains imply: the genesis keys, the agency registry (which
+//! key signs for which agency, from which entry to which), and each license's
+//! status. One pure transition function serves the sequencer and replay, so
+//! replay rebuilds exactly what the node stored.
+
+use crate::entry::SignedEntry;
+use crate::ids::{AgencyCode, LicenseId};
+use crate::keys::{KeyId, PublicKey};
+use crate::payload::{Genesis, LicenseIssued, LicenseStatusChange, Payload};
+use crate::time::Timestamp;
+use crate::ChainId;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Read access to projected state, as raw key/value bytes: committed state
+/// in RocksDB, a write overlay, or replay's in-memory map.
+pub trait StateRead {
+    /// The stored value of `key`, if any.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError>;
+}
+
+/// State that can also be changed (an overlay or replay's map; committed
+/// state changes only through the sequencer's write batch).
+pub trait StateStore: StateRead {
+    /// Sets `key`.
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>);
+}
+
+/// Writes staged over a read-only base: the sequencer applies a batch here,
+/// and each entry first in a nested overlay, so that a refused entry leaves
+/// no trace.
+pub struct Overlay<'a, R: StateRead + ?Sized> {
+    base: &'a R,
+    writes: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl<'a, R: StateRead + ?Sized> Overlay<'a, R> {
+    /// An empty overlay on `base`.
+    pub fn new(base: &'a R) -> Self {
+        Overlay { base, writes: BTreeMap::new() }
+    }
+
+    /// The staged writes, in key order.
+    pub fn into_writes(self) -> BTreeMap<Vec<u8>, Vec<u8>> {
+        self.writes
+    }
+
+    /// Stages writes taken from a nested overlay.
+    pub fn extend(&mut self, writes: BTreeMap<Vec<u8>, Vec<u8>>) {
+        self.writes.extend(writes);
+    }
+}
+
+impl<R: StateRead + ?Sized> StateRead for Overlay<'_, R> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        match self.writes.get(key) {
+            Some(value) => Ok(Some(value.clone())),
+            None => self.base.get(key),
+        }
+    }
+}
+
+impl<R: StateRead + ?Sized> StateStore for Overlay<'_, R> {
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.insert(key, value);
+    }
+}
+
+/// An in-memory state, ordered so that it compares byte for byte with the
+/// stored column family.
+#[derive(Default, Debug, Clone, PartialEq)]
+pub struct MemoryState(pub BTreeMap<Vec<u8>, Vec<u8>>);
+
+impl StateRead for MemoryState {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StateError> {
+        Ok(self.0.get(key).cloned())
+    }
+}
+
+impl StateStore for MemoryState {
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.0.insert(key, value);
+    }
+}
+
+/// Who a key belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "agency")]
+pub enum KeyOwner {
+    Root,
+    Node,
+    Agency(AgencyCode),
+}
+
+/// A key known to the license chain and the span of entries it may sign.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRecord {
+    pub key: PublicKey,
+    pub owner: KeyOwner,
+    /// License-chain index of the entry that made this key valid.
+    pub active_from: u64,
+    /// License-chain index of the entry that ended it (rotation or
+    /// retirement); the key signed validly strictly before it.
+    pub active_until: Option<u64>,
+}
+
+impl KeyRecord {
+    /// Whether the key could sign the license-chain entry at `index`.
+    pub fn active_at(&self, index: u64) -> bool {
+        index >= self.active_from && self.active_until.is_none_or(|until| index < until)
+    }
+}
+
+/// A registered agency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgencyRecord {
+    pub code: AgencyCode,
+    pub name: String,
+    /// The key that signs for the agency now.
+    pub current_key: KeyId,
+    /// Every key the agency has had, oldest first.
+    pub keys: Vec<KeyId>,
+    pub registered_at: u64,
+    pub retired_at: Option<u64>,
+}
+
+/// A license's status (GB/T lifecycle; expiry is judged by time, not stored).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LicenseStatus {
+    /// 有效
+    Valid,
+    /// 暂扣
+    Suspended,
+    /// 吊销 (final)
+    Revoked,
+    /// 注销 (final)
+    Cancelled,
+}
+
+/// What the license chain says of one license.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseRecord {
+    pub issued: LicenseIssued,
+    pub status: LicenseStatus,
+    /// License-chain index of the issuing (or renewing) entry.
+    pub issued_at: u64,
+    pub issued_time: Timestamp,
+    /// The key that signed the issuance.
+    pub issued_by: KeyId,
+    /// Index of the last status change, and its reason.
+    pub changed_at: Option<u64>,
+    pub reason: Option<String>,
+    /// The identifier of the version that renewed this one, if any.
+    pub renewed_by: Option<LicenseId>,
+}
+
+/// Why an entry was refused by the state rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("kind {kind} may not stand on the {chain} chain")]
+    WrongChain { kind: &'static str, chain: ChainId },
+    #[error("genesis must be the first entry of a chain, not index {0}")]
+    GenesisNotFirst(u64),
+    #[error("the first entry of a chain must be genesis")]
+    MissingGenesis,
+    #[error("genesis differs from the other chain's genesis")]
+    GenesisMismatch,
+    #[error("genesis must be signed by the root authority key it names")]
+    GenesisNotSelfSigned,
+    #[error("author key {0} is unknown")]
+    UnknownKey(KeyId),
+    #[error("{kind} must be signed by the root authority")]
+    NotRoot { kind: &'static str },
+    #[error("author key {key} is not valid at index {index}")]
+    KeyNotActive { key: KeyId, index: u64 },
+    #[error("author key {key} does not sign for agency {agency}")]
+    NotTheAgency { key: KeyId, agency: AgencyCode },
+    #[error("agency {0} is already registered")]
+    AgencyExists(AgencyCode),
+    #[error("agency {0} is not registered")]
+    UnknownAgency(AgencyCode),
+    #[error("agency {0} is retired")]
+    AgencyRetired(AgencyCode),
+    #[error("key {0} is already in use")]
+    KeyInUse(KeyId),
+    #[error("license {0} already exists")]
+    LicenseExists(LicenseId),
+    #[error("license {0} does not exist")]
+    UnknownLicense(LicenseId),
+    #[error("license {license} is {from:?}; {kind} is not allowed from that status")]
+    IllegalTransition { license: LicenseId, from: LicenseStatus, kind: &'static str },
+    #[error("a renewal must name the license it renews; an issuance must not")]
+    RenewalLink,
+    #[error("license {0} was already renewed")]
+    AlreadyRenewed(LicenseId),
+    #[error("validity ends before it starts")]
+    EmptyValidity,
+    #[error("{0} must not be empty")]
+    Empty(&'static str),
+}
+
+/// Why state could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    #[error("storage: {0}")]
+    Storage(String),
+    #[error("stored state under {key} is corrupt: {reason}")]
+    Corrupt { key: String, reason: String },
+}
+
+/// Either outcome of applying an entry that is not success.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// State keys. Text, so that a dump of the column family reads plainly.
+pub mod key {
+    use super::*;
+    pub fn genesis() -> Vec<u8> {
+        b"genesis".to_vec()
+    }
+    pub fn chain_started(chain: ChainId) -> Vec<u8> {
+        format!("started/{chain}").into_bytes()
+    }
+    pub fn key(id: &KeyId) -> Vec<u8> {
+        format!("key/{id}").into_bytes()
+    }
+    pub fn agency(code: &AgencyCode) -> Vec<u8> {
+        format!("agency/{code}").into_bytes()
+    }
+    pub fn license(id: &LicenseId) -> Vec<u8> {
+        format!("license/{id}").into_bytes()
+    }
+}
+
+fn read<T: DeserializeOwned>(state: &impl StateRead, k: &[u8]) -> Result<Option<T>, StateError> {
+    match state.get(k)? {
+        None => Ok(None),
+        Some(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| StateError::Corrupt { key: String::from_utf8_lossy(k).into_owned(), reason: e.to_string() }),
+    }
+}
+
+fn write<T: Serialize>(state: &mut impl StateStore, k: Vec<u8>, value: &T) {
+    let bytes = serde_json::to_vec(value).expect("state records always serialise");
+    state.put(k, bytes);
+}
+
+/// The genesis record, once written.
+pub fn genesis(state: &impl StateRead) -> Result<Option<Genesis>, StateError> {
+    read(state, &key::genesis())
+}
+
+/// A key's record.
+pub fn key_record(state: &impl StateRead, id: &KeyId) -> Result<Option<KeyRecord>, StateError> {
+    read(state, &key::key(id))
+}
+
+/// An agency's record.
+pub fn agency(state: &impl StateRead, code: &AgencyCode) -> Result<Option<AgencyRecord>, StateError> {
+    read(state, &key::agency(code))
+}
+
+/// A license's record.
+pub fn license(state: &impl StateRead, id: &LicenseId) -> Result<Option<LicenseRecord>, StateError> {
+    read(state, &key::license(id))
+}
+
+/// The public key an entry must verify against, before any state rule is
+/// checked: the root key a genesis names, or the author's registered key.
+pub fn author_key(state: &impl StateRead, entry: &SignedEntry) -> Result<PublicKey, ApplyError> {
+    if let Payload::Genesis(g) = &entry.entry.payload {
+        return Ok(g.root_key);
+    }
+    key_record(state, &entry.entry.author)?
+        .map(|r| r.key)
+        .ok_or_else(|| Refusal::UnknownKey(entry.entry.author.clone()).into())
+}
+
+/// Applies the entry that will stand at `index` of its chain, or refuses it
+/// and changes nothing. The signature has already been checked against
+/// [`author_key`]; this checks that the author may do what the entry says.
+pub fn apply(state: &mut impl StateStore, index: u64, entry: &SignedEntry) -> Result<(), ApplyError> {
+    let e = &entry.entry;
+    let chain = e.chain;
+    if !e.payload.allowed_on(chain) {
+        return Err(Refusal::WrongChain { kind: e.payload.kind(), chain }.into());
+    }
+    let started = state.get(&key::chain_started(chain))?.is_some();
+    match (&e.payload, index, started) {
+        (Payload::Genesis(_), i, _) if i != 0 => return Err(Refusal::GenesisNotFirst(i).into()),
+        (Payload::Genesis(_), _, _) => {}
+        (_, _, false) => return Err(Refusal::MissingGenesis.into()),
+        _ => {}
+    }
+    match &e.payload {
+        Payload::Genesis(g) => apply_genesis(state, chain, e.author.clone(), g),
+        Payload::AgencyRegistered(r) => {
+            require_root(state, &e.author, "agency.registered")?;
+            if r.name.trim().is_empty() {
+                return Err(Refusal::Empty("agency name").into());
+            }
+            if agency(state, &r.agency)?.is_some() {
+                return Err(Refusal::AgencyExists(r.agency.clone()).into());
+            }
+            let id = r.key.id();
+            if key_record(state, &id)?.is_some() {
+                return Err(Refusal::KeyInUse(id).into());
+            }
+            let record = KeyRecord {
+                key: r.key,
+                owner: KeyOwner::Agency(r.agency.clone()),
+                active_from: index,
+                active_until: None,
+            };
+            write(state, key::key(&id), &record);
+            let agency = AgencyRecord {
+                code: r.agency.clone(),
+                name: r.name.clone(),
+                current_key: id.clone(),
+                keys: vec![id],
+                registered_at: index,
+                retired_at: None,
+            };
+            write(state, key::agency(&r.agency), &agency);
+            Ok(())
+        }
+        Payload::AgencyKeyRotated(r) => {
+            require_root(state, &e.author, "agency.key_rotated")?;
+            let mut agency = live_agency(state, &r.agency)?;
+            let id = r.key.id();
+            if key_record(state, &id)?.is_some() {
+                return Err(Refusal::KeyInUse(id).into());
+            }
+            end_key(state, &agency.current_key, index)?;
+            let record = KeyRecord {
+                key: r.key,
+                owner: KeyOwner::Agency(r.agency.clone()),
+                active_from: index,
+                active_until: None,
+            };
+            write(state, key::key(&id), &record);
+            agency.current_key = id.clone();
+            agency.keys.push(id);
+            write(state, key::agency(&r.agency), &agency);
+            Ok(())
+        }
+        Payload::AgencyRetired(r) => {
+            require_root(state, &e.author, "agency.retired")?;
+            let mut agency = live_agency(state, &r.agency)?;
+            end_key(state, &agency.current_key, index)?;
+            agency.retired_at = Some(index);
+            write(state, key::agency(&r.agency), &agency);
+            Ok(())
+        }
+        Payload::LicenseIssued(l) => issue(state, index, entry, l, false),
+        Payload::LicenseRenewed(l) => issue(state, index, entry, l, true),
+        Payload::LicenseSuspended(c) => change(state, index, entry, c, "license.suspended"),
+        Payload::LicenseResumed(c) => change(state, index, entry, c, "license.resumed"),
+        Payload::LicenseRevoked(c) => change(state, index, entry, c, "license.revoked"),
+        Payload::LicenseCancelled(c) => change(state, index, entry, c, "license.cancelled"),
+    }
+}
+
+fn apply_genesis(state: &mut impl StateStore, chain: ChainId, author: KeyId, g: &Genesis) -> Result<(), ApplyError> {
+    if author != g.root_key.id() {
+        return Err(Refusal::GenesisNotSelfSigned.into());
+    }
+    if g.node_name.is_empty() {
+        return Err(Refusal::Empty("node name").into());
+    }
+    match genesis(state)? {
+        Some(existing) if &existing != g => return Err(Refusal::GenesisMismatch.into()),
+        Some(_) => {}
+        None => {
+            write(state, key::genesis(), g);
+            for (key, owner) in [(g.root_key, KeyOwner::Root), (g.node_key, KeyOwner::Node)] {
+                let record = KeyRecord { key, owner, active_from: 0, active_until: None };
+                write(state, key::key(&key.id()), &record);
+            }
+        }
+    }
+    state.put(key::chain_started(chain), b"1".to_vec());
+    Ok(())
+}
+
+fn require_root(state: &impl StateRead, author: &KeyId, kind: &'static str) -> Result<(), ApplyError> {
+    match key_record(state, author)? {
+        Some(KeyRecord { owner: KeyOwner::Root, .. }) => Ok(()),
+        Some(_) => Err(Refusal::NotRoot { kind }.into()),
+        None => Err(Refusal::UnknownKey(author.clone()).into()),
+    }
+}
+
+fn live_agency(state: &impl StateRead, code: &AgencyCode) -> Result<AgencyRecord, ApplyError> {
+    let agency = agency(state, code)?.ok_or_else(|| Refusal::UnknownAgency(code.clone()))?;
+    if agency.retired_at.is_some() {
+        return Err(Refusal::AgencyRetired(code.clone()).into());
+    }
+    Ok(agency)
+}
+
+fn end_key(state: &mut impl StateStore, id: &KeyId, index: u64) -> Result<(), ApplyError> {
+    let mut record = key_record(state, id)?.ok_or_else(|| Refusal::UnknownKey(id.clone()))?;
+    record.active_until = Some(index);
+    write(state, key::key(id), &record);
+    Ok(())
+}
+
+/// Checks that `author` is an active key of `agency` at `index`.
+fn require_agency_key(
+    state: &impl StateRead,
+    author: &KeyId,
+    agency_code: &AgencyCode,
+    index: u64,
+) -> Result<(), ApplyError> {
+    let record = key_record(state, author)?.ok_or_else(|| Refusal::UnknownKey(author.clone()))?;
+    if record.owner != KeyOwner::Agency(agency_code.clone()) {
+        return Err(Refusal::NotTheAgency { key: author.clone(), agency: agency_code.clone() }.into());
+    }
+    live_agency(state, agency_code)?;
+    if !record.active_at(index) {
+        return Err(Refusal::KeyNotActive { key: author.clone(), index }.into());
+    }
+    Ok(())
+}
+
+fn issue(
+    state: &mut impl StateStore,
+    index: u64,
+    entry: &SignedEntry,
+    l: &LicenseIssued,
+    renewal: bool,
+) -> Result<(), ApplyError> {
+    require_agency_key(state, &entry.entry.author, &l.agency, index)?;
+    if l.license_type.trim().is_empty() {
+        return Err(Refusal::Empty("license type").into());
+    }
+    if l.valid_until.is_some_and(|until| until < l.valid_from) {
+        return Err(Refusal::EmptyValidity.into());
+    }
+    if license(state, &l.license)?.is_some() {
+        return Err(Refusal::LicenseExists(l.license.clone()).into());
+    }
+    match (&l.previous, renewal) {
+        (None, false) => {}
+        (Some(previous), true) => {
+            let mut old = license(state, previous)?.ok_or_else(|| Refusal::UnknownLicense(previous.clone()))?;
+            if old.issued.agency != l.agency {
+                return Err(Refusal::NotTheAgency { key: entry.entry.author.clone(), agency: old.issued.agency }.into());
+            }
+            if matches!(old.status, LicenseStatus::Revoked | LicenseStatus::Cancelled) {
+                return Err(Refusal::IllegalTransition {
+                    license: previous.clone(),
+                    from: old.status,
+                    kind: "license.renewed",
+                }
+                .into());
+            }
+            if old.renewed_by.is_some() {
+                return Err(Refusal::AlreadyRenewed(previous.clone()).into());
+            }
+            old.renewed_by = Some(l.license.clone());
+            write(state, key::license(previous), &old);
+        }
+        _ => return Err(Refusal::RenewalLink.into()),
+    }
+    let record = LicenseRecord {
+        issued: l.clone(),
+        status: LicenseStatus::Valid,
+        issued_at: index,
+        issued_time: entry.entry.time,
+        issued_by: entry.entry.author.clone(),
+        changed_at: None,
+        reason: None,
+        renewed_by: None,
+    };
+    write(state, key::license(&l.license), &record);
+    Ok(())
+}
+
+fn change(
+    state: &mut impl StateStore,
+    index: u64,
+    entry: &SignedEntry,
+    c: &LicenseStatusChange,
+    kind: &'static str,
+) -> Result<(), ApplyError> {
+    let mut record = license(state, &c.license)?.ok_or_else(|| Refusal::UnknownLicense(c.license.clone()))?;
+    require_agency_key(state, &entry.entry.author, &record.issued.agency, index)?;
+    if c.reason.trim().is_empty() {
+        return Err(Refusal::Empty("reason").into());
+    }
+    use LicenseStatus::*;
+    let next = match (kind, record.status) {
+        ("license.suspended", Valid) => Suspended,
+        ("license.resumed", Suspended) => Valid,
+        ("license.revoked", Valid | Suspended) => Revoked,
+        ("license.cancelled", Valid | Suspended) => Cancelled,
+        (_, from) => {
+            return Err(Refusal::IllegalTransition { license: c.license.clone(), from, kind }.into());
+        }
+    };
+    record.status = next;
+    record.changed_at = Some(index);
+    record.reason = Some(c.reason.clone());
+    write(state, key::license(&c.license), &record);
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! The `safebox` command end to end: `init`, `serve` on a real socket with
+//! an ephemeral port, and `audit` of what it served.
+
+use safebox_tests::safebox_bin;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder().http_status_as_error(false).build().into()
+}
+
+#[test]
+fn init_twice_is_refused_with_one_readable_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let first = Command::new(safebox_bin()).args(["init", "--data"]).arg(&data).output().unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("safebox.local/license"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for key in ["node.key", "root.key", "master.key"] {
+            let mode = std::fs::metadata(data.join("keys").join(key)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{key} must be readable by the owner only");
+        }
+    }
+    let second = Command::new(safebox_bin()).args(["init", "--data"]).arg(&data).output().unwrap();
+    assert_eq!(second.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("already initialised"), "{stderr}");
+}
+
+#[test]
+fn serve_answers_on_a_real_socket_and_audit_passes_after() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut child = Command::new(safebox_bin())
+        .args(["serve", "--init", "--name", "zone.example", "--listen", "127.0.0.1:0", "--data"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("serve printed its address").unwrap();
+        if let Some(url) = line.strip_prefix("listening on ") {
+            break url.to_owned();
+        }
+    };
+    let agent = agent();
+    let mut response = agent.get(format!("{base}/v1/node")).call().unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let info: serde_json::Value = serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap();
+    assert_eq!(info["chains"][1]["origin"], "zone.example/service");
+
+    let mut response = agent.get(format!("{base}/v1/chains/service/checkpoint")).call().unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let note = response.body_mut().read_to_string().unwrap();
+    assert!(note.starts_with("zone.example/service\n1\n"), "{note}");
+    assert!(note.contains("\n\u{2014} zone.example/service "), "a signed note carries its signature line: {note}");
+
+    let response = agent.get(format!("{base}/v1/chains/bogus/checkpoint")).call().unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let audit = Command::new(safebox_bin()).args(["audit", "--data"]).arg(&data).output().unwrap();
+    assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
+    assert!(String::from_utf8_lossy(&audit.stdout).contains("intact"));
+}

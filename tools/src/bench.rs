@@ -1,0 +1,310 @@
+//! `safebox bench`: the performance table. Every figure is printed beside
+//! the raw limit it is bounded by, measured in the same run on the same
+//! machine, and the ratio between them, so that a figure means the same on
+//! a laptop and on a server.
+
+use anyhow::{Context, Result};
+use ed25519_dalek::SigningKey;
+use indicatif::{ProgressBar, ProgressStyle};
+use rocksdb::WriteOptions;
+use safebox_api::datadir::DataDir;
+use safebox_api::Node;
+use safebox_chain::payload::{AgencyRegistered, LicenseIssued, Payload};
+use safebox_chain::replay::replay;
+use safebox_chain::storage;
+use safebox_chain::{
+    keys, AgencyCode, ChainId, Commitment, CredentialDigest, Entry, LicenseId, SignedEntry, Timestamp,
+};
+use sha2::{Digest, Sha256};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// How much to measure.
+pub struct BenchOptions {
+    /// Entries in the chain the inclusion proof is measured on.
+    pub proof_entries: u64,
+    /// Entries appended while resident memory is sampled.
+    pub memory_entries: u64,
+    /// Pre-signed entries per throughput run.
+    pub append_entries: usize,
+}
+
+struct Row {
+    figure: String,
+    value: String,
+    limit: String,
+    ratio: String,
+    goal: String,
+}
+
+fn rate(n: f64, elapsed: Duration) -> f64 {
+    n / elapsed.as_secs_f64()
+}
+
+fn fmt_rate(r: f64) -> String {
+    format!("{:.0}/s", r)
+}
+
+/// Runs `f` repeatedly for about `budget`, returning operations per second.
+fn per_second(budget: Duration, mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < budget {
+        for _ in 0..64 {
+            f();
+        }
+        n += 64;
+    }
+    rate(n as f64, start.elapsed())
+}
+
+fn raw_ed25519() -> f64 {
+    let key = SigningKey::from_bytes(&[3; 32]);
+    let public = keys::public_key(&key);
+    let msg = [0x5au8; 300];
+    let sig = keys::sign(&key, &msg);
+    per_second(Duration::from_secs(2), || {
+        black_box(public.verify(black_box(&msg), &sig)).expect("verifies");
+    })
+}
+
+fn raw_sha256() -> f64 {
+    let data = [0xa5u8; 64];
+    per_second(Duration::from_secs(1), || {
+        black_box(Sha256::digest(black_box(&data)));
+    })
+}
+
+fn raw_synced_writes() -> Result<f64> {
+    let tmp = tempfile::tempdir()?;
+    let db = storage::open_db(tmp.path(), &storage::COLUMN_FAMILIES)?;
+    let cf = db.cf_handle(storage::CF_STATE).context("cf")?;
+    let mut opts = WriteOptions::default();
+    opts.set_sync(true);
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < Duration::from_secs(2) {
+        let mut batch = rocksdb::WriteBatch::default();
+        batch.put_cf(&cf, n.to_be_bytes(), [0u8; 300]);
+        db.write_opt(batch, &opts)?;
+        n += 1;
+    }
+    Ok(rate(n as f64, start.elapsed()))
+}
+
+/// A node in a temporary folder with one registered agency.
+struct BenchNode {
+    node: Node,
+    agency: AgencyCode,
+    agency_key: SigningKey,
+    _tmp: tempfile::TempDir,
+}
+
+impl BenchNode {
+    fn new() -> Result<Self> {
+        let tmp = tempfile::tempdir()?;
+        let node = Node::init(DataDir::new(tmp.path().join("data")), "bench.safebox")?;
+        let root = node.dir.root_key()?;
+        let agency_key = SigningKey::from_bytes(&[9; 32]);
+        let agency = AgencyCode::with_check_character("11370100MB2855910")?;
+        let register = Payload::AgencyRegistered(AgencyRegistered {
+            agency: agency.clone(),
+            name: "bench agency".into(),
+            key: keys::public_key(&agency_key),
+        });
+        node.ledger.append(Entry::new(ChainId::License, &keys::public_key(&root), register).sign(&root))?;
+        Ok(BenchNode { node, agency, agency_key, _tmp: tmp })
+    }
+
+    fn issuance(&self, serial: u64) -> SignedEntry {
+        let issued = LicenseIssued {
+            license: LicenseId::parse(&format!("B-{serial}")).expect("id"),
+            agency: self.agency.clone(),
+            license_type: "11100000000000000000001".into(),
+            holder: Commitment([7; 32]),
+            credential: CredentialDigest([9; 32]),
+            valid_from: Timestamp(1_700_000_000_000),
+            valid_until: None,
+            previous: None,
+        };
+        Entry::new(ChainId::License, &keys::public_key(&self.agency_key), Payload::LicenseIssued(issued))
+            .sign(&self.agency_key)
+    }
+
+    /// Appends the entries from `writers` threads; returns appends/s.
+    fn append_all(&self, entries: Vec<SignedEntry>, writers: usize) -> f64 {
+        let count = entries.len();
+        let next = AtomicUsize::new(0);
+        let slots: Vec<std::sync::Mutex<Option<SignedEntry>>> =
+            entries.into_iter().map(|e| std::sync::Mutex::new(Some(e))).collect();
+        let start = Instant::now();
+        std::thread::scope(|s| {
+            for _ in 0..writers {
+                s.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= count {
+                        break;
+                    }
+                    let entry = slots[i].lock().expect("slot").take().expect("entry");
+                    self.node.ledger.append(entry).expect("append");
+                });
+            }
+        });
+        rate(count as f64, start.elapsed())
+    }
+}
+
+fn resident_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>24} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
+pub fn run(options: &BenchOptions) -> Result<()> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    eprintln!("measuring raw limits…");
+    let ed = raw_ed25519();
+    let sha = raw_sha256();
+    let synced = raw_synced_writes()?;
+    let mut rows = vec![
+        Row {
+            figure: "Ed25519 verify_strict, 1 core".into(),
+            value: fmt_rate(ed),
+            limit: "raw".into(),
+            ratio: String::new(),
+            goal: String::new(),
+        },
+        Row {
+            figure: "SHA-256 of 64 bytes, 1 core".into(),
+            value: fmt_rate(sha),
+            limit: "raw".into(),
+            ratio: String::new(),
+            goal: String::new(),
+        },
+        Row {
+            figure: "RocksDB synced batch writes".into(),
+            value: fmt_rate(synced),
+            limit: "raw".into(),
+            ratio: String::new(),
+            goal: String::new(),
+        },
+    ];
+
+    let bench = BenchNode::new()?;
+    let sample = bench.issuance(0).canonical_bytes().len();
+    let mut serial = 1u64;
+    for writers in [1usize, 16, 256] {
+        let n = if writers == 1 { options.append_entries.min(2_000) } else { options.append_entries };
+        eprintln!("signing {n} entries for {writers} writer(s)…");
+        let entries: Vec<_> = (0..n as u64).map(|i| bench.issuance(serial + i)).collect();
+        serial += n as u64;
+        eprintln!("appending…");
+        let r = bench.append_all(entries, writers);
+        let (limit, ceiling) =
+            if writers == 1 { ("synced writes", synced) } else { ("Ed25519 × cores", ed * cores as f64) };
+        rows.push(Row {
+            figure: format!("durable appends, {writers} writer(s), {sample} B entries"),
+            value: fmt_rate(r),
+            limit: format!("{} {}", fmt_rate(ceiling), limit),
+            ratio: format!("{:.2}", r / ceiling),
+            goal: if writers == 256 { "50000/s".into() } else { String::new() },
+        });
+    }
+
+    // Replay of everything appended so far.
+    let size = bench.node.ledger.head(ChainId::License)?.size;
+    let start = Instant::now();
+    replay(bench.node.ledger.store(), &mut |_, _| {}).map_err(|d| anyhow::anyhow!("replay: {d}"))?;
+    let r = rate(size as f64, start.elapsed());
+    rows.push(Row {
+        figure: format!("replay, {size} entries"),
+        value: fmt_rate(r),
+        limit: format!("{} Ed25519 1 core", fmt_rate(ed)),
+        ratio: format!("{:.2}", r / ed),
+        goal: "≥ 0.70".into(),
+    });
+    drop(bench);
+
+    // Inclusion proofs in a large chain, and resident memory while growing it.
+    let big = BenchNode::new()?;
+    let target = options.proof_entries.max(options.memory_entries);
+    let bar = progress(target, "growing the chain");
+    let base_rss = resident_mb();
+    let mut peak_rss = base_rss;
+    let next = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..64 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= target {
+                    break;
+                }
+                big.node.ledger.append(big.issuance(i)).expect("append");
+                bar.inc(1);
+            });
+        }
+        while next.load(Ordering::Relaxed) < target {
+            std::thread::sleep(Duration::from_millis(250));
+            peak_rss = peak_rss.max(resident_mb());
+        }
+    });
+    bar.finish_and_clear();
+    let size = big.node.ledger.head(ChainId::License)?.size;
+    let ledger = &big.node.ledger;
+    let mut i = 0u64;
+    let start = Instant::now();
+    let mut proofs = 0u64;
+    while start.elapsed() < Duration::from_secs(2) {
+        let index = (i.wrapping_mul(2_654_435_761)) % size;
+        black_box(ledger.inclusion_proof(ChainId::License, index, size)?);
+        i += 1;
+        proofs += 1;
+    }
+    let micros = start.elapsed().as_secs_f64() * 1e6 / proofs as f64;
+    let path = safebox_chain::proof::inclusion_path_len(size / 2, size);
+    rows.push(Row {
+        figure: format!("inclusion proof at {size} entries"),
+        value: format!("{micros:.1} µs"),
+        limit: format!("{:.2} µs to hash its {path} nodes", path as f64 * 1e6 / sha),
+        ratio: format!("{:.1}", micros / (path as f64 * 1e6 / sha)),
+        goal: "< 20 µs".into(),
+    });
+    rows.push(Row {
+        figure: format!("resident memory, appending {target} entries"),
+        value: format!("{peak_rss:.0} MB peak"),
+        limit: format!("{base_rss:.0} MB at start"),
+        ratio: format!("{:.2}", peak_rss / base_rss),
+        goal: "< 300 MB".into(),
+    });
+    drop(big);
+
+    print_table(&rows, cores);
+    Ok(())
+}
+
+fn print_table(rows: &[Row], cores: usize) {
+    println!("Safebox performance ({cores} cores; every limit measured in the same run)");
+    println!("{:<52} {:>14} {:>34} {:>6} {:>9}", "figure", "value", "limit", "ratio", "goal");
+    for r in rows {
+        println!("{:<52} {:>14} {:>34} {:>6} {:>9}", r.figure, r.value, r.limit, r.ratio, r.goal);
+    }
+}

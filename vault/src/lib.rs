@@ -1,0 +1,1 @@
+//! Encrypted per-applicant boxes: keys, chunked documents, versions and erasure. Built by the vault issue; the workspace reserves its place and its dependency direction (it never depends on chain or api).
