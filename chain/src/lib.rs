@@ -6,6 +6,7 @@ pub mod block;
 pub mod canonical;
 pub mod chain_id;
 pub mod checkpoint;
+pub mod credential;
 pub mod entry;
 pub mod frontier;
 pub mod hash;

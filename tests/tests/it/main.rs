@@ -3,6 +3,9 @@
 
 mod cli;
 mod crash_consistency;
+mod credential_identifier;
+mod credential_license;
+mod credential_w3c_vectors;
 mod ed25519_vectors;
 mod http_read_api;
 mod jcs_vectors;
