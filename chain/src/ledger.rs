@@ -295,6 +295,8 @@ impl Sequencer {
     }
 
     fn commit(&mut self, batch: Vec<Request>) {
+        let started = std::time::Instant::now();
+        let taken = batch.len();
         let committed = self.store.state();
         let mut state = Overlay::new(&committed);
         let mut chains: BTreeMap<ChainId, ChainBatch> = BTreeMap::new();
@@ -342,6 +344,7 @@ impl Sequencer {
             wb.put_cf(&state_cf, key, value);
         }
 
+        let staged = started.elapsed();
         let result = match failure {
             Some(e) => Err(e),
             None => {
@@ -350,6 +353,7 @@ impl Sequencer {
                 self.store.db().write_opt(wb, &opts).map_err(StorageError::from)
             }
         };
+        tracing::trace!(taken, ?staged, written = ?started.elapsed(), "commit");
 
         match result {
             Ok(()) => {
