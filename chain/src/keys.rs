@@ -12,7 +12,9 @@ use base64::prelude::*;
 use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{LazyLock, Mutex};
 
 /// An Ed25519 public key, printed as standard base64 of its 32 bytes.
 #[derive(Copy, Clone, PartialEq, Eq, Hash)]
@@ -41,11 +43,30 @@ pub enum KeyError {
     SignatureInvalid,
 }
 
+/// Decompressed keys by their encoding. Decompressing a point costs a
+/// field square root (about a quarter of a verification), and the same few
+/// agency and applicant keys are read from state for every entry they sign:
+/// at ingest, in the sequencer and in replay. Memoising the pure function
+/// `bytes -> point` removes that from the hot paths. Bounded: cleared when
+/// full, so a flood of distinct keys costs only the decompression.
+static DECOMPRESSED: LazyLock<Mutex<HashMap<[u8; 32], VerifyingKey>>> = LazyLock::new(Default::default);
+const DECOMPRESSED_CAPACITY: usize = 4096;
+
 impl PublicKey {
     /// Reads 32 raw bytes; refuses encodings that are not a curve point.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
         let array: [u8; 32] = bytes.try_into().map_err(|_| KeyError::BadPublicKey)?;
-        VerifyingKey::from_bytes(&array).map(PublicKey).map_err(|_| KeyError::BadPublicKey)
+        if let Some(key) = DECOMPRESSED.lock().ok().and_then(|cache| cache.get(&array).copied()) {
+            return Ok(PublicKey(key));
+        }
+        let key = VerifyingKey::from_bytes(&array).map_err(|_| KeyError::BadPublicKey)?;
+        if let Ok(mut cache) = DECOMPRESSED.lock() {
+            if cache.len() >= DECOMPRESSED_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(array, key);
+        }
+        Ok(PublicKey(key))
     }
 
     /// Reads the base64 form.

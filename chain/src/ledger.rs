@@ -28,7 +28,7 @@ use ed25519_dalek::SigningKey;
 use rocksdb::{WriteBatch, WriteOptions};
 use std::collections::BTreeMap;
 use std::sync::mpsc::{self, Receiver, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 
 /// Most entries one commit takes. Bounds the write batch and the latency
@@ -103,6 +103,9 @@ struct Request {
 /// Both chains of one node.
 pub struct Ledger {
     store: ChainStore,
+    /// Committed heads, updated by the sequencer after each synced write, so
+    /// that reads and proofs need no database lookup to know the size.
+    heads: Arc<RwLock<BTreeMap<ChainId, Head>>>,
     node_name: String,
     node_key: PublicKey,
     queue: Mutex<Option<SyncSender<Request>>>,
@@ -129,13 +132,21 @@ impl Ledger {
             chains.insert(chain, (head.clone(), Frontier::from_stored(head.size, hashes)));
         }
         let (tx, rx) = mpsc::sync_channel(QUEUE_DEPTH);
-        let sequencer = Sequencer { store: store.clone(), node_name: node_name.to_owned(), node_key, chains };
+        let heads = Arc::new(RwLock::new(chains.iter().map(|(c, (h, _))| (*c, h.clone())).collect()));
+        let sequencer = Sequencer {
+            store: store.clone(),
+            node_name: node_name.to_owned(),
+            node_key,
+            chains,
+            heads: Arc::clone(&heads),
+        };
         let handle = std::thread::Builder::new()
             .name("safebox-sequencer".into())
             .spawn(move || sequencer.run(rx))
             .map_err(|e| StorageError::Db(format!("cannot start the sequencer: {e}")))?;
         Ok(Arc::new(Ledger {
             store,
+            heads,
             node_name: node_name.to_owned(),
             node_key: public,
             queue: Mutex::new(Some(tx)),
@@ -195,7 +206,8 @@ impl Ledger {
 
     /// The committed head of `chain`.
     pub fn head(&self, chain: ChainId) -> Result<Head, StorageError> {
-        self.store.head(chain)
+        let heads = self.heads.read().map_err(|_| StorageError::Db("head cache poisoned".into()))?;
+        Ok(heads.get(&chain).cloned().unwrap_or_else(Head::empty))
     }
 
     /// Entry `index`'s canonical bytes.
@@ -267,6 +279,7 @@ impl Drop for Ledger {
 
 struct Sequencer {
     store: ChainStore,
+    heads: Arc<RwLock<BTreeMap<ChainId, Head>>>,
     node_name: String,
     node_key: SigningKey,
     chains: BTreeMap<ChainId, (Head, Frontier)>,
@@ -357,6 +370,12 @@ impl Sequencer {
 
         match result {
             Ok(()) => {
+                // Publish the new heads before answering anyone, so that a
+                // caller who was answered always reads a head that includes
+                // its entry.
+                if let Ok(mut heads) = self.heads.write() {
+                    heads.extend(new_heads.iter().cloned());
+                }
                 for ((chain, head), (_, cb)) in new_heads.into_iter().zip(chains) {
                     for (index, request) in cb.entries {
                         let _ = request.reply.send(Ok(Appended {

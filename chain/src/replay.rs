@@ -114,38 +114,146 @@ pub fn replay(store: &ChainStore, progress: &mut dyn FnMut(ChainId, u64)) -> Res
     Ok(ReplayReport { chains, state_records: stored })
 }
 
+/// Entries replayed per round: parsed and verified in parallel, applied in
+/// order.
+const CHUNK: usize = 1024;
+
+/// One entry parsed in the parallel phase: everything that does not depend
+/// on state.
+struct Parsed {
+    index: u64,
+    bytes: Vec<u8>,
+    entry: SignedEntry,
+    signing_bytes: Vec<u8>,
+}
+
+/// Runs `f` over `items` on every core, keeping order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let per = items.len().div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> =
+            items.chunks(per).map(|part| s.spawn(|| part.iter().map(&f).collect::<Vec<R>>())).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("replay worker does not panic")).collect()
+    })
+}
+
+/// Signature checks are the bulk of a replay and need no state beyond the
+/// author's key, so each chunk is parsed on every core, then applied in
+/// order on one, then its signatures are verified on every core. The first
+/// discrepancy in index order is reported, whichever phase found it.
 fn replay_chain(
     store: &ChainStore,
     chain: ChainId,
     state: &mut MemoryState,
     progress: &mut dyn FnMut(ChainId, u64),
 ) -> Result<ChainSummary, Discrepancy> {
-    let mut frontier = Frontier::new();
-    let mut stored_hashes = store.rows(CF_HASHES, chain).peekable();
-    let mut blocks = store.rows(CF_BLOCKS, chain);
-    let mut node_key: Option<PublicKey> = state::genesis(state).ok().flatten().map(|g| g.node_key);
-    let mut next_block: Option<SignedBlock> = None;
-    let mut block_count = 0u64;
-    let mut previous_block = crate::hash::BlockHash::ZERO;
-
-    for (expected, row) in (0u64..).zip(store.rows(CF_ENTRIES, chain)) {
-        let (index, bytes) = row.map_err(|e| storage(Some(chain), e))?;
-        if index != expected {
-            return Err(at(chain, expected, "entry is missing (the next stored entry is at a later index)"));
+    let mut walk = ChainWalk::new(store, chain, state);
+    let mut rows = store.rows(CF_ENTRIES, chain);
+    let mut expected = 0u64;
+    loop {
+        let mut raw = Vec::with_capacity(CHUNK);
+        let mut gap = None;
+        for row in rows.by_ref() {
+            let (index, bytes) = row.map_err(|e| storage(Some(chain), e))?;
+            if index != expected {
+                gap = Some(at(chain, expected, "entry is missing (the next stored entry is at a later index)"));
+                break;
+            }
+            raw.push((index, bytes));
+            expected += 1;
+            if raw.len() == CHUNK {
+                break;
+            }
         }
-        let entry = SignedEntry::from_canonical_bytes(&bytes).map_err(|e| at(chain, index, e.to_string()))?;
-        let key = state::author_key(state, &entry).map_err(|e| at(chain, index, e.to_string()))?;
-        entry.verify(&key).map_err(|e| at(chain, index, e.to_string()))?;
-        state::apply(state, index, &entry).map_err(|e| at(chain, index, e.to_string()))?;
-        if node_key.is_none() {
-            node_key = state::genesis(state).ok().flatten().map(|g| g.node_key);
+        if raw.is_empty() {
+            if let Some(gap) = gap {
+                return Err(gap);
+            }
+            break;
+        }
+        let parsed = parallel_map(&raw, |(index, bytes)| {
+            let entry = SignedEntry::from_canonical_bytes(bytes).map_err(|e| at(chain, *index, e.to_string()))?;
+            let signing_bytes = entry.entry.signing_bytes();
+            Ok(Parsed { index: *index, bytes: bytes.clone(), entry, signing_bytes })
+        });
+        drop(raw);
+        // Apply in order until the first discrepancy.
+        let mut to_verify = Vec::with_capacity(parsed.len());
+        let mut first_error = None;
+        for item in parsed {
+            match item.and_then(|p| walk.step(state, &p).map(|key| (p, key))) {
+                Ok(pair) => to_verify.push(pair),
+                Err(e) => {
+                    first_error = Some(e);
+                    break;
+                }
+            }
+        }
+        let bad_signature = parallel_map(&to_verify, |(p, key)| {
+            let ok = key.id() == p.entry.entry.author && key.verify(&p.signing_bytes, &p.entry.signature).is_ok();
+            (!ok).then_some(p.index)
+        })
+        .into_iter()
+        .flatten()
+        .next();
+        if let Some(index) = bad_signature {
+            return Err(at(chain, index, "signature: signature does not verify"));
+        }
+        if let Some(e) = first_error.or(gap) {
+            return Err(e);
+        }
+        progress(chain, expected);
+    }
+    walk.finish(state, progress)
+}
+
+/// A forward scan of one chain's rows in a column family.
+type Rows<'a> = Box<dyn Iterator<Item = Result<(u64, Vec<u8>), StorageError>> + 'a>;
+
+/// The sequential part of a chain's replay: state, hashes, blocks.
+struct ChainWalk<'a> {
+    store: &'a ChainStore,
+    chain: ChainId,
+    frontier: Frontier,
+    stored_hashes: std::iter::Peekable<Rows<'a>>,
+    blocks: Rows<'a>,
+    node_key: Option<PublicKey>,
+    next_block: Option<SignedBlock>,
+    block_count: u64,
+    previous_block: crate::hash::BlockHash,
+}
+
+impl<'a> ChainWalk<'a> {
+    fn new(store: &'a ChainStore, chain: ChainId, state: &MemoryState) -> Self {
+        ChainWalk {
+            store,
+            chain,
+            frontier: Frontier::new(),
+            stored_hashes: (Box::new(store.rows(CF_HASHES, chain)) as Rows<'a>).peekable(),
+            blocks: Box::new(store.rows(CF_BLOCKS, chain)),
+            node_key: state::genesis(state).ok().flatten().map(|g| g.node_key),
+            next_block: None,
+            block_count: 0,
+            previous_block: crate::hash::BlockHash::ZERO,
+        }
+    }
+
+    /// Applies one parsed entry; returns the key its signature must verify
+    /// against (checked later, in parallel).
+    fn step(&mut self, state: &mut MemoryState, p: &Parsed) -> Result<PublicKey, Discrepancy> {
+        let (chain, index) = (self.chain, p.index);
+        let key = state::author_key(state, &p.entry).map_err(|e| at(chain, index, e.to_string()))?;
+        state::apply(state, index, &p.entry).map_err(|e| at(chain, index, e.to_string()))?;
+        if self.node_key.is_none() {
+            self.node_key = state::genesis(state).ok().flatten().map(|g| g.node_key);
         }
 
         // Recompute the hashes this entry added and compare with storage.
-        let (first, computed) = frontier.push(crate::hash::EntryHash::of_entry(&bytes));
+        let (first, computed) = self.frontier.push(crate::hash::EntryHash::of_entry(&p.bytes));
         for (k, hash) in computed.iter().enumerate() {
             let want = first + k as u64;
-            match stored_hashes.next() {
+            match self.stored_hashes.next() {
                 Some(Ok((got, stored))) if got == want && stored == hash.0 => {}
                 Some(Ok((got, _))) if got == want => {
                     return Err(at(
@@ -164,46 +272,11 @@ fn replay_chain(
 
         // Check the block that ends at this size, if one does.
         let size = index + 1;
-        if next_block.is_none() {
-            next_block = match blocks.next() {
-                None => return Err(at(chain, index, "entry is not covered by any block")),
-                Some(row) => {
-                    let (height, raw) = row.map_err(|e| storage(Some(chain), e))?;
-                    let block = SignedBlock::from_bytes(&raw).map_err(|e| on(chain, format!("block {height}: {e}")))?;
-                    let key = node_key.ok_or_else(|| on(chain, "blocks exist before genesis"))?;
-                    block.verify(&key).map_err(|e| on(chain, format!("block {height}: {e}")))?;
-                    let h = &block.header;
-                    if height != block_count || h.height != height || h.chain != chain {
-                        return Err(on(
-                            chain,
-                            format!(
-                                "block {height} is out of place (expected block {block_count} of the {chain} chain)"
-                            ),
-                        ));
-                    }
-                    if h.previous != previous_block {
-                        return Err(at(
-                            chain,
-                            h.first_index,
-                            format!("block {height} does not link to block {}", height.wrapping_sub(1)),
-                        ));
-                    }
-                    if h.first_index != index || h.size <= h.first_index {
-                        return Err(at(
-                            chain,
-                            index,
-                            format!(
-                                "block {height} covers {}..{}, expected to start at {index}",
-                                h.first_index, h.size
-                            ),
-                        ));
-                    }
-                    Some(block)
-                }
-            };
+        if self.next_block.is_none() {
+            self.next_block = Some(self.read_block(index)?);
         }
-        if let Some(block) = next_block.as_ref().filter(|b| b.header.size == size) {
-            let root = frontier.root();
+        if let Some(block) = self.next_block.as_ref().filter(|b| b.header.size == size) {
+            let root = self.frontier.root();
             if block.header.root != root {
                 return Err(at(
                     chain,
@@ -214,61 +287,110 @@ fn replay_chain(
                     ),
                 ));
             }
-            previous_block = block.hash();
-            block_count += 1;
-            next_block = None;
+            self.previous_block = block.hash();
+            self.block_count += 1;
+            self.next_block = None;
         }
-        if size % 4096 == 0 {
-            progress(chain, size);
-        }
-    }
-    let size = frontier.size();
-    progress(chain, size);
-    if let Some(block) = next_block {
-        return Err(at(
-            chain,
-            size,
-            format!("block {} states size {}, but the entries end at {size}", block.header.height, block.header.size),
-        ));
-    }
-    if let Some(row) = blocks.next() {
-        let (height, _) = row.map_err(|e| storage(Some(chain), e))?;
-        return Err(at(chain, size, format!("block {height} follows the last entry")));
-    }
-    if let Some(row) = stored_hashes.next() {
-        let (n, _) = row.map_err(|e| storage(Some(chain), e))?;
-        return Err(at(chain, size, format!("stored Merkle hash {n} lies beyond the last entry")));
+        Ok(key)
     }
 
-    let root = frontier.root();
-    let head = store.head(chain).map_err(|e| storage(Some(chain), e))?;
-    if head.size != size || head.root != root || head.blocks != block_count || head.last_block != previous_block {
-        return Err(at(
-            chain,
-            size,
-            format!(
-                "stored head (size {}, root {}) differs from the replayed one (size {size}, root {root})",
-                head.size, head.root
-            ),
-        ));
-    }
-    if let Some(note) = store.checkpoint(chain).map_err(|e| storage(Some(chain), e))? {
-        let genesis =
-            state::genesis(state).ok().flatten().ok_or_else(|| on(chain, "checkpoint exists without genesis"))?;
-        let origin = checkpoint::origin(&genesis.node_name, chain);
-        let tree =
-            checkpoint::verify(&note, &origin, &genesis.node_key).map_err(|e| on(chain, format!("checkpoint: {e}")))?;
-        if tree.size != size || tree.root != root {
+    /// Reads and checks the block that must start at entry `index`.
+    fn read_block(&mut self, index: u64) -> Result<SignedBlock, Discrepancy> {
+        let chain = self.chain;
+        let Some(row) = self.blocks.next() else {
+            return Err(at(chain, index, "entry is not covered by any block"));
+        };
+        let (height, raw) = row.map_err(|e| storage(Some(chain), e))?;
+        let block = SignedBlock::from_bytes(&raw).map_err(|e| on(chain, format!("block {height}: {e}")))?;
+        let key = self.node_key.ok_or_else(|| on(chain, "blocks exist before genesis"))?;
+        block.verify(&key).map_err(|e| on(chain, format!("block {height}: {e}")))?;
+        let h = &block.header;
+        if height != self.block_count || h.height != height || h.chain != chain {
             return Err(on(
                 chain,
+                format!("block {height} is out of place (expected block {} of the {chain} chain)", self.block_count),
+            ));
+        }
+        if h.previous != self.previous_block {
+            return Err(at(
+                chain,
+                h.first_index,
+                format!("block {height} does not link to block {}", height.wrapping_sub(1)),
+            ));
+        }
+        if h.first_index != index || h.size <= h.first_index {
+            return Err(at(
+                chain,
+                index,
+                format!("block {height} covers {}..{}, expected to start at {index}", h.first_index, h.size),
+            ));
+        }
+        Ok(block)
+    }
+
+    /// Checks what must hold after the last entry: no dangling block or
+    /// hash, and head and checkpoint stating the replayed tree.
+    fn finish(
+        mut self,
+        state: &MemoryState,
+        progress: &mut dyn FnMut(ChainId, u64),
+    ) -> Result<ChainSummary, Discrepancy> {
+        let chain = self.chain;
+        let size = self.frontier.size();
+        progress(chain, size);
+        if let Some(block) = self.next_block.take() {
+            return Err(at(
+                chain,
+                size,
                 format!(
-                    "signed checkpoint states size {} root {}, replay gives size {size} root {root}",
-                    tree.size, tree.root
+                    "block {} states size {}, but the entries end at {size}",
+                    block.header.height, block.header.size
                 ),
             ));
         }
-    } else if size > 0 {
-        return Err(on(chain, "chain has entries but no signed checkpoint"));
+        if let Some(row) = self.blocks.next() {
+            let (height, _) = row.map_err(|e| storage(Some(chain), e))?;
+            return Err(at(chain, size, format!("block {height} follows the last entry")));
+        }
+        if let Some(row) = self.stored_hashes.next() {
+            let (n, _) = row.map_err(|e| storage(Some(chain), e))?;
+            return Err(at(chain, size, format!("stored Merkle hash {n} lies beyond the last entry")));
+        }
+
+        let root = self.frontier.root();
+        let head = self.store.head(chain).map_err(|e| storage(Some(chain), e))?;
+        if head.size != size
+            || head.root != root
+            || head.blocks != self.block_count
+            || head.last_block != self.previous_block
+        {
+            return Err(at(
+                chain,
+                size,
+                format!(
+                    "stored head (size {}, root {}) differs from the replayed one (size {size}, root {root})",
+                    head.size, head.root
+                ),
+            ));
+        }
+        if let Some(note) = self.store.checkpoint(chain).map_err(|e| storage(Some(chain), e))? {
+            let genesis =
+                state::genesis(state).ok().flatten().ok_or_else(|| on(chain, "checkpoint exists without genesis"))?;
+            let origin = checkpoint::origin(&genesis.node_name, chain);
+            let tree = checkpoint::verify(&note, &origin, &genesis.node_key)
+                .map_err(|e| on(chain, format!("checkpoint: {e}")))?;
+            if tree.size != size || tree.root != root {
+                return Err(on(
+                    chain,
+                    format!(
+                        "signed checkpoint states size {} root {}, replay gives size {size} root {root}",
+                        tree.size, tree.root
+                    ),
+                ));
+            }
+        } else if size > 0 {
+            return Err(on(chain, "chain has entries but no signed checkpoint"));
+        }
+        Ok(ChainSummary { chain, size, root, blocks: self.block_count })
     }
-    Ok(ChainSummary { chain, size, root, blocks: block_count })
 }

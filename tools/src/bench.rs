@@ -209,42 +209,8 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         },
     ];
 
-    let bench = BenchNode::new()?;
-    let sample = bench.issuance(0).canonical_bytes().len();
-    let mut serial = 1u64;
-    for writers in [1usize, 16, 256] {
-        let n = if writers == 1 { options.append_entries.min(2_000) } else { options.append_entries };
-        eprintln!("signing {n} entries for {writers} writer(s)…");
-        let entries: Vec<_> = (0..n as u64).map(|i| bench.issuance(serial + i)).collect();
-        serial += n as u64;
-        eprintln!("appending…");
-        let r = bench.append_all(entries, writers);
-        let (limit, ceiling) =
-            if writers == 1 { ("synced writes", synced) } else { ("Ed25519 × cores", ed * cores as f64) };
-        rows.push(Row {
-            figure: format!("durable appends, {writers} writer(s), {sample} B entries"),
-            value: fmt_rate(r),
-            limit: format!("{} {}", fmt_rate(ceiling), limit),
-            ratio: format!("{:.2}", r / ceiling),
-            goal: if writers == 256 { "50000/s".into() } else { String::new() },
-        });
-    }
-
-    // Replay of everything appended so far.
-    let size = bench.node.ledger.head(ChainId::License)?.size;
-    let start = Instant::now();
-    replay(bench.node.ledger.store(), &mut |_, _| {}).map_err(|d| anyhow::anyhow!("replay: {d}"))?;
-    let r = rate(size as f64, start.elapsed());
-    rows.push(Row {
-        figure: format!("replay, {size} entries"),
-        value: fmt_rate(r),
-        limit: format!("{} Ed25519 1 core", fmt_rate(ed)),
-        ratio: format!("{:.2}", r / ed),
-        goal: "≥ 0.70".into(),
-    });
-    drop(bench);
-
-    // Inclusion proofs in a large chain, and resident memory while growing it.
+    // First, while the process is fresh: resident memory while growing a
+    // large chain, and inclusion proofs in it.
     let big = BenchNode::new()?;
     let target = options.proof_entries.max(options.memory_entries);
     let bar = progress(target, "growing the chain");
@@ -297,8 +263,128 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     });
     drop(big);
 
+    let bench = BenchNode::new()?;
+    let sample = bench.issuance(0).canonical_bytes().len();
+    let mut serial = 1u64;
+    for writers in [1usize, 16, 256] {
+        let n = if writers == 1 { options.append_entries.min(2_000) } else { options.append_entries };
+        eprintln!("signing {n} entries for {writers} writer(s)…");
+        let entries: Vec<_> = (0..n as u64).map(|i| bench.issuance(serial + i)).collect();
+        serial += n as u64;
+        eprintln!("appending…");
+        let r = bench.append_all(entries, writers);
+        let (limit, ceiling) =
+            if writers == 1 { ("synced writes", synced) } else { ("Ed25519 × cores", ed * cores as f64) };
+        rows.push(Row {
+            figure: format!("durable appends, {writers} writer(s), {sample} B entries"),
+            value: fmt_rate(r),
+            limit: format!("{} {}", fmt_rate(ceiling), limit),
+            ratio: format!("{:.2}", r / ceiling),
+            goal: if writers == 256 { "50000/s".into() } else { String::new() },
+        });
+    }
+
+    // Replay of everything appended so far.
+    let size = bench.node.ledger.head(ChainId::License)?.size;
+    let start = Instant::now();
+    replay(bench.node.ledger.store(), &mut |_, _| {}).map_err(|d| anyhow::anyhow!("replay: {d}"))?;
+    let r = rate(size as f64, start.elapsed());
+    rows.push(Row {
+        figure: format!("replay, {size} entries"),
+        value: fmt_rate(r),
+        limit: format!("{} Ed25519 1 core", fmt_rate(ed)),
+        ratio: format!("{:.2}", r / ed),
+        goal: "≥ 0.70".into(),
+    });
+    drop(bench);
+
+    rows.extend(vault_rows()?);
     print_table(&rows, cores);
     Ok(())
+}
+
+/// A deterministic, allocation-free source of `len` bytes.
+struct Pattern {
+    left: usize,
+}
+
+impl std::io::Read for Pattern {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.left);
+        for (i, b) in buf[..n].iter_mut().enumerate() {
+            *b = (i % 251) as u8;
+        }
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+/// XChaCha20-Poly1305 over 64 KiB chunks on one core: the ceiling of any
+/// encrypted store.
+fn raw_xchacha_bytes_per_second() -> f64 {
+    use chacha20poly1305::aead::{AeadInPlace, KeyInit};
+    use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+    let cipher = XChaCha20Poly1305::new(&[7u8; 32].into());
+    let mut chunk = vec![0x5au8; safebox_vault::CHUNK_SIZE];
+    let nonce = XNonce::default();
+    let start = Instant::now();
+    let mut bytes = 0usize;
+    while start.elapsed() < Duration::from_secs(2) {
+        let tag = cipher.encrypt_in_place_detached(&nonce, b"aad", &mut chunk).expect("encrypts");
+        black_box(tag);
+        bytes += chunk.len();
+    }
+    bytes as f64 / start.elapsed().as_secs_f64()
+}
+
+/// Put and get throughput of documents of 1 MiB and 64 MiB against raw
+/// XChaCha20-Poly1305.
+fn vault_rows() -> Result<Vec<Row>> {
+    eprintln!("measuring the vault…");
+    let raw = raw_xchacha_bytes_per_second();
+    let mib = |b: f64| format!("{:.0} MiB/s", b / (1 << 20) as f64);
+    let mut rows = vec![Row {
+        figure: "XChaCha20-Poly1305, 64 KiB chunks, 1 core".into(),
+        value: mib(raw),
+        limit: "raw".into(),
+        ratio: String::new(),
+        goal: String::new(),
+    }];
+    let tmp = tempfile::tempdir()?;
+    let mut cfs = storage::COLUMN_FAMILIES.to_vec();
+    cfs.extend(safebox_vault::COLUMN_FAMILIES);
+    let db = storage::open_db(tmp.path(), &cfs)?;
+    let vault = safebox_vault::Vault::open(db, safebox_vault::MasterKey::generate())?;
+    let owner = vault.create_box()?;
+    for (size, count) in [(1usize << 20, 64usize), (64 << 20, 4)] {
+        let new = safebox_vault::NewDocument {
+            document_type: safebox_vault::DocumentType::new(format!("bench-{size}"))?,
+            name: "bench.bin".into(),
+            media_type: "application/octet-stream".into(),
+        };
+        let start = Instant::now();
+        let mut metas = Vec::new();
+        for _ in 0..count {
+            metas.push(vault.put_document(owner, &new, Pattern { left: size })?);
+        }
+        let put = (size * count) as f64 / start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        for meta in &metas {
+            vault.read_document(owner, meta.document, meta.version, &mut std::io::sink())?;
+        }
+        let get = (size * count) as f64 / start.elapsed().as_secs_f64();
+        let label = if size >= 1 << 20 { format!("{} MiB", size >> 20) } else { format!("{size} B") };
+        for (what, rate) in [("put", put), ("get", get)] {
+            rows.push(Row {
+                figure: format!("vault {what}, {label} documents"),
+                value: mib(rate),
+                limit: format!("{} raw", mib(raw)),
+                ratio: format!("{:.2}", rate / raw),
+                goal: if size == 64 << 20 { "≥ 0.70".into() } else { String::new() },
+            });
+        }
+    }
+    Ok(rows)
 }
 
 fn print_table(rows: &[Row], cores: usize) {
