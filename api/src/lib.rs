@@ -1,9 +1,10 @@
-//! The Safebox node: opens the data folder, composes the chains (and, as
-//! they land, the vault and the services) and serves them over HTTP. The
-//! only crate that knows HTTP.
+//! The Safebox node: opens the data folder, composes the chains and the
+//! vault into the services (a library in `services`) and serves them over
+//! HTTP. The only crate that knows HTTP.
 
 pub mod datadir;
 pub mod http;
 pub mod node;
+pub mod services;
 
 pub use node::Node;

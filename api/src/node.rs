@@ -1,15 +1,22 @@
-//! A node: one data folder, one RocksDB, both chains (and, as they land,
-//! the vault and the services), opened together.
+//! A node: one data folder, one RocksDB, both chains and the vault, opened
+//! together. The services are `impl Node` blocks in `services`.
 
 use crate::datadir::{DataDir, DataDirError, NodeConfig};
+use crate::services::box_index::{self, BoxIndex};
+use ed25519_dalek::SigningKey;
 use safebox_chain::ledger::{AppendError, OpenError};
 use safebox_chain::storage::{self, ChainStore, StorageError};
 use safebox_chain::Ledger;
+use safebox_vault::{MasterKey, Vault, VaultError};
 use std::sync::Arc;
 
-/// Every column family of the node's database.
+/// Every column family of the node's database: the chain's, the vault's
+/// and the node's own box index.
 pub fn column_families() -> Vec<&'static str> {
-    storage::COLUMN_FAMILIES.to_vec()
+    let mut names = storage::COLUMN_FAMILIES.to_vec();
+    names.extend(safebox_vault::COLUMN_FAMILIES);
+    names.extend(box_index::COLUMN_FAMILIES);
+    names
 }
 
 /// Why a node could not be created or opened.
@@ -23,6 +30,8 @@ pub enum NodeError {
     Open(#[from] OpenError),
     #[error("genesis: {0}")]
     Genesis(#[from] AppendError),
+    #[error("vault: {0}")]
+    Vault(#[from] VaultError),
 }
 
 /// A running node.
@@ -30,33 +39,41 @@ pub struct Node {
     pub dir: DataDir,
     pub config: NodeConfig,
     pub ledger: Arc<Ledger>,
+    pub vault: Arc<Vault>,
+    /// Signs what the node itself records (boxes opened and erased).
+    pub(crate) node_key: SigningKey,
+    pub(crate) boxes: BoxIndex,
 }
 
 impl Node {
     /// Creates a data folder, its keys and both chains' genesis.
     pub fn init(dir: DataDir, name: &str) -> Result<Node, NodeError> {
-        if !name.is_empty() && !name.contains(char::is_whitespace) && !name.contains('+') {
+        if name.is_empty() || name.contains(char::is_whitespace) || name.contains('+') {
             // Checked again by the ledger; checked first here so that a bad
             // name leaves no folder behind.
-        } else {
             return Err(NodeError::Open(OpenError::BadNodeName(name.to_owned())));
         }
         let keys = dir.create()?;
-        let db = storage::open_db(&dir.db_path(), &column_families())?;
-        let ledger = Ledger::open(ChainStore::new(db)?, name, keys.node)?;
-        ledger.write_genesis(&keys.root)?;
-        let config = NodeConfig { name: name.to_owned() };
-        dir.write_config(&config)?;
-        Ok(Node { dir, config, ledger })
+        let node = Self::assemble(dir, NodeConfig { name: name.to_owned() }, keys.node, keys.master)?;
+        node.ledger.write_genesis(&keys.root)?;
+        node.dir.write_config(&node.config)?;
+        Ok(node)
     }
 
-    /// Opens an initialised data folder.
+    /// Opens an initialised data folder (the vault finishes what a crash
+    /// interrupted).
     pub fn open(dir: DataDir) -> Result<Node, NodeError> {
         let config = dir.config()?;
-        let node_key = dir.node_key()?;
+        let (node_key, master) = (dir.node_key()?, dir.master_key()?);
+        Self::assemble(dir, config, node_key, master)
+    }
+
+    fn assemble(dir: DataDir, config: NodeConfig, node_key: SigningKey, master: [u8; 32]) -> Result<Node, NodeError> {
         let db = storage::open_db(&dir.db_path(), &column_families())?;
-        let ledger = Ledger::open(ChainStore::new(db)?, &config.name, node_key)?;
-        Ok(Node { dir, config, ledger })
+        let boxes = BoxIndex::new(db.clone())?;
+        let vault = Arc::new(Vault::open(db.clone(), MasterKey::from_bytes(master))?);
+        let ledger = Ledger::open(ChainStore::new(db)?, &config.name, node_key.clone())?;
+        Ok(Node { dir, config, ledger, vault, node_key, boxes })
     }
 }
 

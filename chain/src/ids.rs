@@ -113,6 +113,7 @@ macro_rules! id_boilerplate {
 }
 id_boilerplate!(AgencyCode);
 id_boilerplate!(LicenseId);
+pub(crate) use id_boilerplate;
 
 #[cfg(test)]
 mod tests {

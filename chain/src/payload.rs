@@ -2,11 +2,13 @@
 //!
 //! The wire form is `"kind": "<name>", "body": {...}` inside the entry
 //! object. Each kind says which chain it belongs on; who may author it and
-//! what it changes is the business of `state`.
+//! what it changes is the business of `state` (license chain) and
+//! `service_state` (service chain).
 
 use crate::hash::{Commitment, CredentialDigest};
 use crate::ids::{AgencyCode, LicenseId};
 use crate::keys::PublicKey;
+use crate::service_ids::{BoxRef, DocumentRef, GrantId, MatterCode, Purpose};
 use crate::time::Timestamp;
 use crate::ChainId;
 use serde::{Deserialize, Serialize};
@@ -38,6 +40,21 @@ pub enum Payload {
     /// A new version of a license; its `previous` names the one it renews.
     #[serde(rename = "license.renewed")]
     LicenseRenewed(LicenseIssued),
+    /// A box and its applicant's key. Signed by the node.
+    #[serde(rename = "box.opened")]
+    BoxOpened(BoxOpened),
+    /// The applicant's consent. Signed by the applicant's key.
+    #[serde(rename = "grant.given")]
+    GrantGiven(GrantGiven),
+    /// The applicant takes a grant back. Signed by the applicant's key.
+    #[serde(rename = "grant.withdrawn")]
+    GrantWithdrawn(GrantWithdrawn),
+    /// An agency read a document under a grant. Signed by the agency.
+    #[serde(rename = "document.used")]
+    DocumentUsed(DocumentUsed),
+    /// The box was crypto-shredded. Signed by the node.
+    #[serde(rename = "box.erased")]
+    BoxErased(BoxErased),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +115,65 @@ pub struct LicenseStatusChange {
     pub reason: String,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoxOpened {
+    #[serde(rename = "box")]
+    pub box_ref: BoxRef,
+    /// The key that signs the applicant's grants and withdrawals.
+    pub applicant_key: PublicKey,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantGiven {
+    pub grant: GrantId,
+    #[serde(rename = "box")]
+    pub box_ref: BoxRef,
+    /// The only agency that may read under this grant.
+    pub agency: AgencyCode,
+    /// The documents it may read (every version of each).
+    pub documents: Vec<DocumentRef>,
+    pub matter: MatterCode,
+    pub purpose: Purpose,
+    /// Uses are refused from this time on.
+    pub expires: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantWithdrawn {
+    pub grant: GrantId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentUsed {
+    pub grant: GrantId,
+    #[serde(rename = "box")]
+    pub box_ref: BoxRef,
+    /// The reading agency; its key signs the entry.
+    pub agency: AgencyCode,
+    pub document: DocumentRef,
+    /// The vault's commitment to the exact version read (its content hash
+    /// included), so the entry names the bytes that were handed out.
+    pub version: Commitment,
+    pub matter: MatterCode,
+    pub purpose: Purpose,
+    /// Size of the license chain the agency saw when it signed: its key must
+    /// be active at license-chain index `license_size - 1`. Service entries
+    /// have no license index of their own; this gives the agency key check
+    /// one that replay reproduces.
+    pub license_size: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoxErased {
+    #[serde(rename = "box")]
+    pub box_ref: BoxRef,
+}
+
 impl Payload {
     /// The wire name of this kind.
     pub fn kind(&self) -> &'static str {
@@ -112,6 +188,11 @@ impl Payload {
             Payload::LicenseRevoked(_) => "license.revoked",
             Payload::LicenseCancelled(_) => "license.cancelled",
             Payload::LicenseRenewed(_) => "license.renewed",
+            Payload::BoxOpened(_) => "box.opened",
+            Payload::GrantGiven(_) => "grant.given",
+            Payload::GrantWithdrawn(_) => "grant.withdrawn",
+            Payload::DocumentUsed(_) => "document.used",
+            Payload::BoxErased(_) => "box.erased",
         }
     }
 
@@ -119,7 +200,20 @@ impl Payload {
     pub fn allowed_on(&self, chain: ChainId) -> bool {
         match self {
             Payload::Genesis(_) => true,
-            _ => chain == ChainId::License,
+            Payload::AgencyRegistered(_)
+            | Payload::AgencyKeyRotated(_)
+            | Payload::AgencyRetired(_)
+            | Payload::LicenseIssued(_)
+            | Payload::LicenseSuspended(_)
+            | Payload::LicenseResumed(_)
+            | Payload::LicenseRevoked(_)
+            | Payload::LicenseCancelled(_)
+            | Payload::LicenseRenewed(_) => chain == ChainId::License,
+            Payload::BoxOpened(_)
+            | Payload::GrantGiven(_)
+            | Payload::GrantWithdrawn(_)
+            | Payload::DocumentUsed(_)
+            | Payload::BoxErased(_) => chain == ChainId::Service,
         }
     }
 }

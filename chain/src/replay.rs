@@ -173,8 +173,8 @@ fn replay_chain(
             break;
         }
         let parsed = parallel_map(&raw, |(index, bytes)| {
-            let entry = SignedEntry::from_canonical_bytes(bytes).map_err(|e| at(chain, *index, e.to_string()))?;
-            let signing_bytes = entry.entry.signing_bytes();
+            let (entry, signing_bytes) =
+                SignedEntry::from_canonical_bytes_with_signing(bytes).map_err(|e| at(chain, *index, e.to_string()))?;
             Ok(Parsed { index: *index, bytes: bytes.clone(), entry, signing_bytes })
         });
         drop(raw);

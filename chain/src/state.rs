@@ -1,12 +1,15 @@
 //! The state both chains imply: the genesis keys, the agency registry (which
-//! key signs for which agency, from which entry to which), and each license's
-//! status. One pure transition function serves the sequencer and replay, so
-//! replay rebuilds exactly what the node stored.
+//! key signs for which agency, from which entry to which), each license's
+//! status, and (in `service_state`) boxes, grants and uses. One pure
+//! transition function serves the sequencer and replay, so replay rebuilds
+//! exactly what the node stored.
 
 use crate::entry::SignedEntry;
 use crate::ids::{AgencyCode, LicenseId};
 use crate::keys::{KeyId, PublicKey};
 use crate::payload::{Genesis, LicenseIssued, LicenseStatusChange, Payload};
+use crate::service_ids::{BoxRef, DocumentRef, GrantId, MatterCode};
+use crate::service_state;
 use crate::time::Timestamp;
 use crate::ChainId;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -85,27 +88,71 @@ impl StateStore for MemoryState {
 
 /// Who a key belongs to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "agency")]
+#[serde(from = "OwnerWire", into = "OwnerWire")]
 pub enum KeyOwner {
     Root,
     Node,
     Agency(AgencyCode),
+    /// The applicant of a box: signs the box's grants and withdrawals.
+    Applicant(BoxRef),
 }
 
-/// A key known to the license chain and the span of entries it may sign.
+/// The stored form of [`KeyOwner`]: `{"kind":"agency","agency":…}`,
+/// `{"kind":"applicant","box":…}`, each owner's field named for what it is.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+enum OwnerWire {
+    Root,
+    Node,
+    Agency {
+        agency: AgencyCode,
+    },
+    Applicant {
+        #[serde(rename = "box")]
+        box_ref: BoxRef,
+    },
+}
+
+impl From<OwnerWire> for KeyOwner {
+    fn from(w: OwnerWire) -> Self {
+        match w {
+            OwnerWire::Root => KeyOwner::Root,
+            OwnerWire::Node => KeyOwner::Node,
+            OwnerWire::Agency { agency } => KeyOwner::Agency(agency),
+            OwnerWire::Applicant { box_ref } => KeyOwner::Applicant(box_ref),
+        }
+    }
+}
+
+impl From<KeyOwner> for OwnerWire {
+    fn from(o: KeyOwner) -> Self {
+        match o {
+            KeyOwner::Root => OwnerWire::Root,
+            KeyOwner::Node => OwnerWire::Node,
+            KeyOwner::Agency(agency) => OwnerWire::Agency { agency },
+            KeyOwner::Applicant(box_ref) => OwnerWire::Applicant { box_ref },
+        }
+    }
+}
+
+/// A key known to the chains and the span of entries it may sign.
+///
+/// The span is counted on the chain where the owner's key is made and
+/// ended: the license chain for the root, node and agency keys, the
+/// service chain for applicant keys (opened and erased with their box).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRecord {
     pub key: PublicKey,
     pub owner: KeyOwner,
-    /// License-chain index of the entry that made this key valid.
+    /// Index of the entry that made this key valid.
     pub active_from: u64,
-    /// License-chain index of the entry that ended it (rotation or
-    /// retirement); the key signed validly strictly before it.
+    /// Index of the entry that ended it (rotation, retirement or erasure);
+    /// the key signed validly strictly before it.
     pub active_until: Option<u64>,
 }
 
 impl KeyRecord {
-    /// Whether the key could sign the license-chain entry at `index`.
+    /// Whether the key could sign the entry at `index` of its chain.
     pub fn active_at(&self, index: u64) -> bool {
         index >= self.active_from && self.active_until.is_none_or(|until| index < until)
     }
@@ -198,6 +245,40 @@ pub enum Refusal {
     EmptyValidity,
     #[error("{0} must not be empty")]
     Empty(&'static str),
+    #[error("{kind} must be signed by the node key")]
+    NotNode { kind: &'static str },
+    #[error("box {0} is already open")]
+    BoxExists(BoxRef),
+    #[error("box {0} was never opened")]
+    UnknownBox(BoxRef),
+    #[error("box {0} has been erased")]
+    BoxErased(BoxRef),
+    #[error("author key {key} is not the applicant key of box {box_ref}")]
+    NotTheApplicant { key: KeyId, box_ref: BoxRef },
+    #[error("grant {0} already exists")]
+    GrantExists(GrantId),
+    #[error("no grant {0}: nothing was consented to")]
+    UnknownGrant(GrantId),
+    #[error("grant {0} was withdrawn by the applicant")]
+    GrantWithdrawn(GrantId),
+    #[error("grant {grant} expired at {expires} (ms since the epoch); the entry is dated {time}")]
+    GrantExpired { grant: GrantId, expires: u64, time: u64 },
+    #[error("a grant must expire after the time it is given")]
+    ExpiryNotAfterGiven,
+    #[error("document {0} is listed twice")]
+    DuplicateDocument(DocumentRef),
+    #[error("grant {grant} is not a grant of box {box_ref}")]
+    GrantForOtherBox { grant: GrantId, box_ref: BoxRef },
+    #[error("grant {grant} was given to agency {given_to}, not to {agency}")]
+    GrantForOtherAgency { grant: GrantId, given_to: AgencyCode, agency: AgencyCode },
+    #[error("grant {grant} is for matter {granted}, not for {matter}")]
+    OtherMatter { grant: GrantId, granted: MatterCode, matter: MatterCode },
+    #[error("grant {grant} is for another purpose than the one stated")]
+    OtherPurpose { grant: GrantId },
+    #[error("grant {grant} does not cover document {document}")]
+    DocumentNotGranted { grant: GrantId, document: DocumentRef },
+    #[error("license_size {claimed} must be between 1 and the license chain's size {size}")]
+    LicenseSizeOutOfRange { claimed: u64, size: u64 },
 }
 
 /// Why state could not be read.
@@ -236,9 +317,14 @@ pub mod key {
     pub fn license(id: &LicenseId) -> Vec<u8> {
         format!("license/{id}").into_bytes()
     }
+    /// The license chain's size, for service entries that name a license
+    /// index.
+    pub fn license_size() -> Vec<u8> {
+        b"size/license".to_vec()
+    }
 }
 
-fn read<T: DeserializeOwned>(state: &impl StateRead, k: &[u8]) -> Result<Option<T>, StateError> {
+pub(crate) fn read<T: DeserializeOwned>(state: &impl StateRead, k: &[u8]) -> Result<Option<T>, StateError> {
     match state.get(k)? {
         None => Ok(None),
         Some(bytes) => serde_json::from_slice(&bytes)
@@ -247,7 +333,7 @@ fn read<T: DeserializeOwned>(state: &impl StateRead, k: &[u8]) -> Result<Option<
     }
 }
 
-fn write<T: Serialize>(state: &mut impl StateStore, k: Vec<u8>, value: &T) {
+pub(crate) fn write<T: Serialize>(state: &mut impl StateStore, k: Vec<u8>, value: &T) {
     let bytes = serde_json::to_vec(value).expect("state records always serialise");
     state.put(k, bytes);
 }
@@ -270,6 +356,11 @@ pub fn agency(state: &impl StateRead, code: &AgencyCode) -> Result<Option<Agency
 /// A license's record.
 pub fn license(state: &impl StateRead, id: &LicenseId) -> Result<Option<LicenseRecord>, StateError> {
     read(state, &key::license(id))
+}
+
+/// How many entries the license chain has (0 before its genesis).
+pub fn license_size(state: &impl StateRead) -> Result<u64, StateError> {
+    Ok(read(state, &key::license_size())?.unwrap_or(0))
 }
 
 /// The public key an entry must verify against, before any state rule is
@@ -299,8 +390,17 @@ pub fn apply(state: &mut impl StateStore, index: u64, entry: &SignedEntry) -> Re
         (_, _, false) => return Err(Refusal::MissingGenesis.into()),
         _ => {}
     }
+    apply_kind(state, index, entry)?;
+    if chain == ChainId::License {
+        write(state, key::license_size(), &(index + 1));
+    }
+    Ok(())
+}
+
+fn apply_kind(state: &mut impl StateStore, index: u64, entry: &SignedEntry) -> Result<(), ApplyError> {
+    let e = &entry.entry;
     match &e.payload {
-        Payload::Genesis(g) => apply_genesis(state, chain, e.author.clone(), g),
+        Payload::Genesis(g) => apply_genesis(state, e.chain, e.author.clone(), g),
         Payload::AgencyRegistered(r) => {
             require_root(state, &e.author, "agency.registered")?;
             if r.name.trim().is_empty() {
@@ -365,6 +465,11 @@ pub fn apply(state: &mut impl StateStore, index: u64, entry: &SignedEntry) -> Re
         Payload::LicenseResumed(c) => change(state, index, entry, c, "license.resumed"),
         Payload::LicenseRevoked(c) => change(state, index, entry, c, "license.revoked"),
         Payload::LicenseCancelled(c) => change(state, index, entry, c, "license.cancelled"),
+        Payload::BoxOpened(o) => service_state::open_box(state, index, &e.author, o),
+        Payload::GrantGiven(g) => service_state::give(state, index, entry, g),
+        Payload::GrantWithdrawn(w) => service_state::withdraw(state, index, &e.author, w),
+        Payload::DocumentUsed(u) => service_state::record_use(state, index, entry, u),
+        Payload::BoxErased(x) => service_state::erase(state, index, &e.author, x),
     }
 }
 
@@ -390,12 +495,23 @@ fn apply_genesis(state: &mut impl StateStore, chain: ChainId, author: KeyId, g: 
     Ok(())
 }
 
-fn require_root(state: &impl StateRead, author: &KeyId, kind: &'static str) -> Result<(), ApplyError> {
+/// Checks that `author` is a known key of `owner`; refuses with `not`
+/// when it belongs to someone else.
+pub(crate) fn require_owner(
+    state: &impl StateRead,
+    author: &KeyId,
+    owner: KeyOwner,
+    not: Refusal,
+) -> Result<(), ApplyError> {
     match key_record(state, author)? {
-        Some(KeyRecord { owner: KeyOwner::Root, .. }) => Ok(()),
-        Some(_) => Err(Refusal::NotRoot { kind }.into()),
+        Some(record) if record.owner == owner => Ok(()),
+        Some(_) => Err(not.into()),
         None => Err(Refusal::UnknownKey(author.clone()).into()),
     }
+}
+
+fn require_root(state: &impl StateRead, author: &KeyId, kind: &'static str) -> Result<(), ApplyError> {
+    require_owner(state, author, KeyOwner::Root, Refusal::NotRoot { kind })
 }
 
 fn live_agency(state: &impl StateRead, code: &AgencyCode) -> Result<AgencyRecord, ApplyError> {
@@ -406,7 +522,7 @@ fn live_agency(state: &impl StateRead, code: &AgencyCode) -> Result<AgencyRecord
     Ok(agency)
 }
 
-fn end_key(state: &mut impl StateStore, id: &KeyId, index: u64) -> Result<(), ApplyError> {
+pub(crate) fn end_key(state: &mut impl StateStore, id: &KeyId, index: u64) -> Result<(), ApplyError> {
     let mut record = key_record(state, id)?.ok_or_else(|| Refusal::UnknownKey(id.clone()))?;
     record.active_until = Some(index);
     write(state, key::key(id), &record);
@@ -512,4 +628,28 @@ fn change(
     record.reason = Some(c.reason.clone());
     write(state, key::license(&c.license), &record);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::Commitment;
+
+    #[test]
+    fn key_owners_keep_their_stored_form() {
+        let agency = AgencyCode::with_check_character("11370100MB2855910").unwrap();
+        let cases = [
+            (KeyOwner::Root, r#"{"kind":"root"}"#.to_owned()),
+            (KeyOwner::Node, r#"{"kind":"node"}"#.to_owned()),
+            (KeyOwner::Agency(agency.clone()), format!(r#"{{"kind":"agency","agency":"{agency}"}}"#)),
+            (
+                KeyOwner::Applicant(BoxRef(Commitment([0; 32]))),
+                format!(r#"{{"kind":"applicant","box":"{}"}}"#, Commitment([0; 32])),
+            ),
+        ];
+        for (owner, json) in cases {
+            assert_eq!(serde_json::to_string(&owner).unwrap(), json);
+            assert_eq!(serde_json::from_str::<KeyOwner>(&json).unwrap(), owner);
+        }
+    }
 }

@@ -82,6 +82,21 @@ impl TestNode {
         TestNode { node, root, agency, agency_key, _tmp: None }
     }
 
+    /// Registers another agency (root-signed) with a key derived from
+    /// `seed`, returning its code and key.
+    pub fn register_agency(&self, first17: &str, seed: u8) -> (AgencyCode, SigningKey) {
+        let code = AgencyCode::with_check_character(first17).expect("valid code prefix");
+        let key = SigningKey::from_bytes(&[seed; 32]);
+        let register = Payload::AgencyRegistered(AgencyRegistered {
+            agency: code.clone(),
+            name: format!("测试部门 {first17}"),
+            key: keys::public_key(&key),
+        });
+        let entry = Entry::new(ChainId::License, &keys::public_key(&self.root), register).sign(&self.root);
+        self.node.ledger.append(entry).expect("register agency");
+        (code, key)
+    }
+
     /// A license issuance by the test agency.
     pub fn issuance(&self, serial: &str) -> safebox_chain::SignedEntry {
         let issued = LicenseIssued {

@@ -28,7 +28,7 @@ fn audit(data: &Path) -> (i32, Value) {
 }
 
 fn with_db(data: &Path, f: impl FnOnce(&ChainStore)) {
-    let db = storage::open_db(&data.join("db"), &storage::COLUMN_FAMILIES).unwrap();
+    let db = storage::open_db(&data.join("db"), &safebox_api::node::column_families()).unwrap();
     f(&ChainStore::new(db).unwrap());
 }
 
