@@ -236,24 +236,34 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     bar.finish_and_clear();
     let size = big.node.ledger.head(ChainId::License)?.size;
     let ledger = &big.node.ledger;
+    // Random leaves: the first pass finds the upper hashes on disk, later
+    // passes in memory (see `ChainStore`). Both are reported.
     let mut i = 0u64;
-    let start = Instant::now();
-    let mut proofs = 0u64;
-    while start.elapsed() < Duration::from_secs(2) {
-        let index = (i.wrapping_mul(2_654_435_761)) % size;
-        black_box(ledger.inclusion_proof(ChainId::License, index, size)?);
-        i += 1;
-        proofs += 1;
-    }
-    let micros = start.elapsed().as_secs_f64() * 1e6 / proofs as f64;
+    let mut time_proofs = |budget: Duration| -> Result<f64> {
+        let start = Instant::now();
+        let mut proofs = 0u64;
+        while start.elapsed() < budget {
+            let index = (i.wrapping_mul(2_654_435_761)) % size;
+            black_box(ledger.inclusion_proof(ChainId::License, index, size)?);
+            i += 1;
+            proofs += 1;
+        }
+        Ok(start.elapsed().as_secs_f64() * 1e6 / proofs as f64)
+    };
+    let cold = time_proofs(Duration::from_secs(2))?;
+    let _ = time_proofs(Duration::from_secs(3))?;
+    let warm = time_proofs(Duration::from_secs(2))?;
     let path = safebox_chain::proof::inclusion_path_len(size / 2, size);
-    rows.push(Row {
-        figure: format!("inclusion proof at {size} entries"),
-        value: format!("{micros:.1} µs"),
-        limit: format!("{:.2} µs to hash its {path} nodes", path as f64 * 1e6 / sha),
-        ratio: format!("{:.1}", micros / (path as f64 * 1e6 / sha)),
-        goal: "< 20 µs".into(),
-    });
+    let hashing = path as f64 * 1e6 / sha;
+    for (label, micros) in [("first 2 s", cold), ("after 5 s", warm)] {
+        rows.push(Row {
+            figure: format!("inclusion proof at {size} entries, {label}"),
+            value: format!("{micros:.1} µs"),
+            limit: format!("{hashing:.2} µs to hash its {path} nodes"),
+            ratio: format!("{:.1}", micros / hashing),
+            goal: "< 20 µs".into(),
+        });
+    }
     rows.push(Row {
         figure: format!("resident memory, appending {target} entries"),
         value: format!("{peak_rss:.0} MB peak"),
