@@ -6,6 +6,7 @@
 //! DIR/keys/node.key    node signing key      (mode 0600, folder 0700)
 //! DIR/keys/root.key    root authority key    (mode 0600)
 //! DIR/keys/master.key  vault master key      (mode 0600)
+//! DIR/keys/master.key.new  the next master key while a rotation runs
 //! DIR/db/              RocksDB
 //! ```
 
@@ -152,6 +153,39 @@ impl DataDir {
     pub fn master_key(&self) -> Result<[u8; 32], DataDirError> {
         read_secret(&self.keys_dir().join("master.key"), MASTER_PREFIX)
     }
+
+    fn pending_master_path(&self) -> PathBuf {
+        self.keys_dir().join("master.key.new")
+    }
+
+    /// The next master key of a rotation in progress, if one is.
+    pub fn pending_master_key(&self) -> Result<Option<[u8; 32]>, DataDirError> {
+        let path = self.pending_master_path();
+        if !path.exists() {
+            return Ok(None);
+        }
+        read_secret(&path, MASTER_PREFIX).map(Some)
+    }
+
+    /// Writes (durably) the next master key before any box is rewrapped to
+    /// it, so that a crash mid-rotation never leaves boxes under a key that
+    /// exists nowhere.
+    pub fn write_pending_master_key(&self, key: &[u8; 32]) -> Result<(), DataDirError> {
+        write_secret(&self.pending_master_path(), MASTER_PREFIX, key)?;
+        sync_dir(&self.keys_dir())
+    }
+
+    /// Makes the pending key the master key (after every box is rewrapped).
+    pub fn commit_pending_master_key(&self) -> Result<(), DataDirError> {
+        let (from, to) = (self.pending_master_path(), self.keys_dir().join("master.key"));
+        fs::rename(&from, &to).map_err(io(&from))?;
+        sync_dir(&self.keys_dir())
+    }
+}
+
+/// Makes a rename or a new file in `dir` durable.
+fn sync_dir(dir: &Path) -> Result<(), DataDirError> {
+    fs::File::open(dir).and_then(|f| f.sync_all()).map_err(io(dir))
 }
 
 #[cfg(unix)]

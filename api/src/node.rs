@@ -7,7 +7,7 @@ use ed25519_dalek::SigningKey;
 use safebox_chain::ledger::{AppendError, OpenError};
 use safebox_chain::storage::{self, ChainStore, StorageError};
 use safebox_chain::Ledger;
-use safebox_vault::{MasterKey, Vault, VaultError};
+use safebox_vault::{MasterKey, Rotation, Vault, VaultError};
 use std::sync::Arc;
 
 /// Every column family of the node's database: the chain's, the vault's
@@ -61,11 +61,34 @@ impl Node {
     }
 
     /// Opens an initialised data folder (the vault finishes what a crash
-    /// interrupted).
+    /// interrupted, and so does a master key rotation).
     pub fn open(dir: DataDir) -> Result<Node, NodeError> {
         let config = dir.config()?;
         let (node_key, master) = (dir.node_key()?, dir.master_key()?);
-        Self::assemble(dir, config, node_key, master)
+        let node = Self::assemble(dir, config, node_key, master)?;
+        if node.dir.pending_master_key()?.is_some() {
+            node.rotate_master()?;
+        }
+        Ok(node)
+    }
+
+    /// Rewraps every box key under a new master key (documents are not
+    /// re-encrypted). The new key is written to `master.key.new` first and
+    /// replaces `master.key` only when every box is rewrapped; an
+    /// interrupted rotation is resumed by the next `open` or call.
+    pub fn rotate_master(&self) -> Result<Rotation, NodeError> {
+        let new = match self.dir.pending_master_key()? {
+            Some(key) => key,
+            None => {
+                let key = *MasterKey::generate().expose_bytes();
+                self.dir.write_pending_master_key(&key)?;
+                key
+            }
+        };
+        let old = MasterKey::from_bytes(self.dir.master_key()?);
+        let rotation = self.vault.rotate_master(&old, &MasterKey::from_bytes(new))?;
+        self.dir.commit_pending_master_key()?;
+        Ok(rotation)
     }
 
     fn assemble(dir: DataDir, config: NodeConfig, node_key: SigningKey, master: [u8; 32]) -> Result<Node, NodeError> {

@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod init;
+mod keys;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +46,11 @@ enum Command {
         #[arg(long, default_value = "safebox.local")]
         name: String,
     },
+    /// Manage the node's keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Print the performance table: every figure beside the raw limit it is
     /// bounded by, measured in the same run.
     Bench {
@@ -70,6 +76,16 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Rewrap every box key under a new vault master key (documents are not
+    /// re-encrypted). Resumes an interrupted rotation. Stop the node first.
+    RotateMaster {
+        #[arg(long, default_value = "safebox-data")]
+        data: PathBuf,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
@@ -80,6 +96,7 @@ fn main() -> ExitCode {
         Command::Init { data, name } => init::run(&data, &name),
         Command::Serve { data, listen, init, name } => serve::run(&data, &listen, init.then_some(name.as_str())),
         Command::Audit { data, json } => return audit::run(&data, json),
+        Command::Keys { command: KeysCommand::RotateMaster { data } } => keys::rotate_master(&data),
         Command::Bench { proof_entries, memory_entries, append_entries } => {
             bench::run(&bench::BenchOptions { proof_entries, memory_entries, append_entries })
         }

@@ -70,3 +70,47 @@ fn serve_answers_on_a_real_socket_and_audit_passes_after() {
     assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
     assert!(String::from_utf8_lossy(&audit.stdout).contains("intact"));
 }
+
+#[test]
+fn rotate_master_rewraps_boxes_and_retires_the_old_key() {
+    use safebox_api::datadir::DataDir;
+    use safebox_api::Node;
+    use safebox_vault::{DocumentType, NewDocument};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let (box_id, meta) = {
+        let node = Node::init(DataDir::new(&data), "rotate.test").unwrap();
+        let opened = node.open_box("370102199001011234", None).unwrap();
+        let new = NewDocument {
+            document_type: DocumentType::new("lease").unwrap(),
+            name: "租赁合同.pdf".into(),
+            media_type: "application/pdf".into(),
+        };
+        let meta = node.upload_document(opened.box_id, &new, &b"lease text"[..]).unwrap();
+        (opened.box_id, meta)
+    };
+    let old_key = std::fs::read(data.join("keys/master.key")).unwrap();
+
+    let out = Command::new(safebox_bin()).args(["keys", "rotate-master", "--data"]).arg(&data).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 box keys rewrapped"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_ne!(std::fs::read(data.join("keys/master.key")).unwrap(), old_key, "the master key file must change");
+    assert!(!data.join("keys/master.key.new").exists());
+
+    // The node reads the document under the new key…
+    let node = Node::open(DataDir::new(&data)).unwrap();
+    let mut text = Vec::new();
+    node.read_own_document(box_id, meta.document, meta.version, &mut text).unwrap();
+    assert_eq!(text, b"lease text");
+    drop(node);
+
+    // …and the old key unwraps nothing any more.
+    std::fs::write(data.join("keys/master.key"), &old_key).unwrap();
+    let node = Node::open(DataDir::new(&data)).unwrap();
+    assert!(node.read_own_document(box_id, meta.document, meta.version, &mut Vec::new()).is_err());
+}
