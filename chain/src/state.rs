@@ -409,17 +409,7 @@ fn apply_kind(state: &mut impl StateStore, index: u64, entry: &SignedEntry) -> R
             if agency(state, &r.agency)?.is_some() {
                 return Err(Refusal::AgencyExists(r.agency.clone()).into());
             }
-            let id = r.key.id();
-            if key_record(state, &id)?.is_some() {
-                return Err(Refusal::KeyInUse(id).into());
-            }
-            let record = KeyRecord {
-                key: r.key,
-                owner: KeyOwner::Agency(r.agency.clone()),
-                active_from: index,
-                active_until: None,
-            };
-            write(state, key::key(&id), &record);
+            let id = new_agency_key(state, &r.agency, r.key, index)?;
             let agency = AgencyRecord {
                 code: r.agency.clone(),
                 name: r.name.clone(),
@@ -434,18 +424,8 @@ fn apply_kind(state: &mut impl StateStore, index: u64, entry: &SignedEntry) -> R
         Payload::AgencyKeyRotated(r) => {
             require_root(state, &e.author, "agency.key_rotated")?;
             let mut agency = live_agency(state, &r.agency)?;
-            let id = r.key.id();
-            if key_record(state, &id)?.is_some() {
-                return Err(Refusal::KeyInUse(id).into());
-            }
+            let id = new_agency_key(state, &r.agency, r.key, index)?;
             end_key(state, &agency.current_key, index)?;
-            let record = KeyRecord {
-                key: r.key,
-                owner: KeyOwner::Agency(r.agency.clone()),
-                active_from: index,
-                active_until: None,
-            };
-            write(state, key::key(&id), &record);
             agency.current_key = id.clone();
             agency.keys.push(id);
             write(state, key::agency(&r.agency), &agency);
@@ -508,6 +488,23 @@ pub(crate) fn require_owner(
         Some(_) => Err(not.into()),
         None => Err(Refusal::UnknownKey(author.clone()).into()),
     }
+}
+
+/// Records `key` as signing for `agency` from license index `index`;
+/// refuses a key already known (every key belongs to one owner, once).
+fn new_agency_key(
+    state: &mut impl StateStore,
+    agency: &AgencyCode,
+    key: PublicKey,
+    index: u64,
+) -> Result<KeyId, ApplyError> {
+    let id = key.id();
+    if key_record(state, &id)?.is_some() {
+        return Err(Refusal::KeyInUse(id).into());
+    }
+    let record = KeyRecord { key, owner: KeyOwner::Agency(agency.clone()), active_from: index, active_until: None };
+    write(state, key::key(&id), &record);
+    Ok(id)
 }
 
 fn require_root(state: &impl StateRead, author: &KeyId, kind: &'static str) -> Result<(), ApplyError> {
