@@ -1,6 +1,7 @@
 //! Safebox's one integration test binary. Each module covers one surface or
 //! one risk; the storage ones are named for the risk they cover.
 
+mod catalog;
 mod cli;
 mod crash_consistency;
 mod credential_identifier;
