@@ -5,7 +5,6 @@
 //! encoding of RFC 6962 tooling and C2SP checkpoints).
 
 use base64::prelude::*;
-use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
@@ -58,18 +57,7 @@ macro_rules! digest_type {
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_string())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
-                Self::from_base64(&text).map_err(de::Error::custom)
-            }
-        }
+        crate::text_serde::serde_via_text!($name, $name::from_base64);
 
         impl From<tlog_tiles::Hash> for $name {
             fn from(h: tlog_tiles::Hash) -> Self {

@@ -20,6 +20,7 @@ pub mod service_ids;
 pub mod service_state;
 pub mod state;
 pub mod storage;
+mod text_serde;
 pub mod tiles;
 pub mod time;
 

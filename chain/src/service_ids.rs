@@ -5,7 +5,7 @@
 
 use crate::hash::Commitment;
 use crate::ids::id_boilerplate;
-use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
+use serde::{de, Deserialize, Deserializer, Serialize};
 use std::fmt;
 
 /// Why a service identifier was refused.
@@ -70,18 +70,7 @@ macro_rules! hex_id {
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_string())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
-                $name::parse(&text).map_err(de::Error::custom)
-            }
-        }
+        crate::text_serde::serde_via_text!($name, $name::parse);
     };
 }
 
