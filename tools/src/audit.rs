@@ -1,9 +1,11 @@
 //! `safebox audit`: replay both chains and report the first discrepancy.
 //! Exit 0 intact, 1 discrepancy, 2 usage error (no such data folder).
 
+use indicatif::{ProgressBar, ProgressStyle};
 use safebox_api::datadir::DataDir;
 use safebox_api::node::open_read_only;
 use safebox_chain::replay::replay;
+use safebox_chain::ChainId;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -16,8 +18,28 @@ pub fn run(data: &Path, json: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut progress = |chain, n| tracing::debug!(%chain, replayed = n, "replaying");
-    match replay(&store, &mut progress) {
+    // A replay of millions of entries takes minutes: show how far it is
+    // (on a terminal only; indicatif draws nothing when stderr is not one).
+    let total: u64 = ChainId::ALL.iter().map(|c| store.head(*c).map(|h| h.size).unwrap_or(0)).sum();
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("replaying {msg} [{bar:40}] {pos}/{len} entries ({per_sec}, eta {eta})")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    let mut done_before = 0u64;
+    let mut current = ChainId::License;
+    let mut progress = |chain: ChainId, n: u64| {
+        if chain != current {
+            done_before = bar.position();
+            current = chain;
+        }
+        bar.set_message(chain.to_string());
+        bar.set_position(done_before + n);
+    };
+    let outcome = replay(&store, &mut progress);
+    bar.finish_and_clear();
+    match outcome {
         Ok(report) => {
             if json {
                 println!("{}", serde_json::json!({ "intact": true, "report": report }));
