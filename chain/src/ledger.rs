@@ -139,6 +139,7 @@ impl Ledger {
             node_key,
             chains,
             heads: Arc::clone(&heads),
+            hot: HotState::default(),
         };
         let handle = std::thread::Builder::new()
             .name("safebox-sequencer".into())
@@ -283,6 +284,45 @@ struct Sequencer {
     node_name: String,
     node_key: SigningKey,
     chains: BTreeMap<ChainId, (Head, Frontier)>,
+    hot: HotState,
+}
+
+/// Committed state records that nearly every entry reads (keys, agencies,
+/// chain markers), kept by the sequencer. It is the only writer of state,
+/// so the copy stays exact: it is filled on read and updated after each
+/// successful write. Bounded: cleared when full.
+#[derive(Default)]
+struct HotState(std::cell::RefCell<std::collections::HashMap<Vec<u8>, Option<Vec<u8>>>>);
+
+const HOT_PREFIXES: [&[u8]; 4] = [b"key/", b"agency/", b"started/", b"size/"];
+const HOT_CAPACITY: usize = 65_536;
+
+fn is_hot(key: &[u8]) -> bool {
+    HOT_PREFIXES.iter().any(|p| key.starts_with(p))
+}
+
+/// Committed state read through the hot copy.
+struct CachedState<'a> {
+    hot: &'a HotState,
+    db: storage::DbState<'a>,
+}
+
+impl state::StateRead for CachedState<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, state::StateError> {
+        if !is_hot(key) {
+            return self.db.get(key);
+        }
+        if let Some(value) = self.hot.0.borrow().get(key) {
+            return Ok(value.clone());
+        }
+        let value = self.db.get(key)?;
+        let mut hot = self.hot.0.borrow_mut();
+        if hot.len() >= HOT_CAPACITY {
+            hot.clear();
+        }
+        hot.insert(key.to_vec(), value.clone());
+        Ok(value)
+    }
 }
 
 /// What one commit adds to one chain.
@@ -310,7 +350,7 @@ impl Sequencer {
     fn commit(&mut self, batch: Vec<Request>) {
         let started = std::time::Instant::now();
         let taken = batch.len();
-        let committed = self.store.state();
+        let committed = CachedState { hot: &self.hot, db: self.store.state() };
         let mut state = Overlay::new(&committed);
         let mut chains: BTreeMap<ChainId, ChainBatch> = BTreeMap::new();
 
@@ -353,8 +393,12 @@ impl Sequencer {
             }
         }
         let state_cf = self.store.cf(storage::CF_STATE);
+        let mut hot_writes = Vec::new();
         for (key, value) in state.into_writes() {
-            wb.put_cf(&state_cf, key, value);
+            wb.put_cf(&state_cf, &key, &value);
+            if is_hot(&key) {
+                hot_writes.push((key, value));
+            }
         }
 
         let staged = started.elapsed();
@@ -370,6 +414,12 @@ impl Sequencer {
 
         match result {
             Ok(()) => {
+                {
+                    let mut hot = self.hot.0.borrow_mut();
+                    for (key, value) in hot_writes {
+                        hot.insert(key, Some(value));
+                    }
+                }
                 // Publish the new heads before answering anyone, so that a
                 // caller who was answered always reads a head that includes
                 // its entry.
