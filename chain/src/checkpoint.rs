@@ -62,10 +62,12 @@ fn note_key_bytes(key: &PublicKey) -> Vec<u8> {
     bytes
 }
 
-struct NoteSigner<'a> {
-    name: &'a str,
-    id: u32,
-    key: &'a SigningKey,
+/// Signs a note's text with the node key under `name` (also the status
+/// snapshots of `verify::snapshot`).
+pub(crate) struct NoteSigner<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) id: u32,
+    pub(crate) key: &'a SigningKey,
 }
 
 impl signed_note::Signer for NoteSigner<'_> {
@@ -80,10 +82,12 @@ impl signed_note::Signer for NoteSigner<'_> {
     }
 }
 
-struct StrictNoteVerifier {
-    name: String,
-    id: u32,
-    key: PublicKey,
+/// Verifies a note signature strictly (also the status snapshots of
+/// `verify::snapshot`).
+pub(crate) struct StrictNoteVerifier {
+    pub(crate) name: String,
+    pub(crate) id: u32,
+    pub(crate) key: PublicKey,
 }
 
 impl Verifier for StrictNoteVerifier {

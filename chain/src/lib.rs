@@ -2,6 +2,7 @@
 //! blocks and checkpoints, inclusion and consistency proofs, the state the
 //! entries imply, and replay. Knows nothing of HTTP and nothing of the vault.
 
+pub mod application_state;
 pub mod block;
 pub mod canonical;
 pub mod chain_id;
@@ -23,6 +24,7 @@ pub mod storage;
 mod text_serde;
 pub mod tiles;
 pub mod time;
+pub mod verify;
 
 pub use chain_id::ChainId;
 pub use entry::{Entry, SignedEntry};
@@ -31,5 +33,5 @@ pub use ids::{AgencyCode, LicenseId};
 pub use keys::{KeyId, PublicKey, Signature};
 pub use ledger::{AppendError, Appended, Ledger};
 pub use proof::{ConsistencyProof, InclusionProof};
-pub use service_ids::{BoxRef, DocumentRef, GrantId, MatterCode, Purpose};
+pub use service_ids::{ApplicationId, BoxRef, DocumentRef, GrantId, MatterCode, Purpose};
 pub use time::Timestamp;

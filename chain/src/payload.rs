@@ -8,7 +8,7 @@
 use crate::hash::{Commitment, CredentialDigest};
 use crate::ids::{AgencyCode, LicenseId};
 use crate::keys::PublicKey;
-use crate::service_ids::{BoxRef, DocumentRef, GrantId, MatterCode, Purpose};
+use crate::service_ids::{ApplicationId, BoxRef, DocumentRef, GrantId, MatterCode, Purpose};
 use crate::time::Timestamp;
 use crate::ChainId;
 use serde::{Deserialize, Serialize};
@@ -55,6 +55,13 @@ pub enum Payload {
     /// The box was crypto-shredded. Signed by the node.
     #[serde(rename = "box.erased")]
     BoxErased(BoxErased),
+    /// The applicant applies for a matter, saying how each required
+    /// material is provided. Signed by the applicant's key.
+    #[serde(rename = "application.opened")]
+    ApplicationOpened(ApplicationOpened),
+    /// The matter's agency approves or rejects. Signed by the agency.
+    #[serde(rename = "application.decided")]
+    ApplicationDecided(ApplicationDecided),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -174,6 +181,80 @@ pub struct BoxErased {
     pub box_ref: BoxRef,
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationOpened {
+    pub application: ApplicationId,
+    #[serde(rename = "box")]
+    pub box_ref: BoxRef,
+    pub matter: MatterCode,
+    /// The agency that decides (the matter's agency in the catalog).
+    pub agency: AgencyCode,
+    /// The grant under which the agency reads the documents listed; needed
+    /// when any material is a document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant: Option<GrantId>,
+    /// How each required material of the matter is provided, in the
+    /// catalog's order: the measure of reuse is counted from these.
+    pub materials: Vec<MaterialProvided>,
+}
+
+/// How one required material was provided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case", deny_unknown_fields)]
+pub enum MaterialProvided {
+    /// An e-license the applicant already held (reused; verified by the
+    /// node before it let the application open).
+    License { license: LicenseId },
+    /// A document that was already in the box (reused; read under the
+    /// grant).
+    StoredDocument { document: DocumentRef },
+    /// A document submitted with this application (stored in the box, read
+    /// under the grant, and reusable from then on).
+    SubmittedDocument { document: DocumentRef },
+}
+
+impl MaterialProvided {
+    /// Whether the applicant was spared submitting this material.
+    pub fn is_reuse(&self) -> bool {
+        !matches!(self, MaterialProvided::SubmittedDocument { .. })
+    }
+
+    /// The document the agency reads under the grant, if any.
+    pub fn document(&self) -> Option<DocumentRef> {
+        match self {
+            MaterialProvided::License { .. } => None,
+            MaterialProvided::StoredDocument { document } | MaterialProvided::SubmittedDocument { document } => {
+                Some(*document)
+            }
+        }
+    }
+}
+
+/// An agency's decision.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approved,
+    Rejected,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicationDecided {
+    pub application: ApplicationId,
+    pub decision: Decision,
+    /// Why, in the agency's words (required for a rejection).
+    pub reason: String,
+    /// The license an approval produced, already on the license chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<LicenseId>,
+    /// Size of the license chain the agency saw when it signed (as in
+    /// `document.used`): its key must be active at `license_size - 1`, and
+    /// the license it names must stand below it.
+    pub license_size: u64,
+}
+
 impl Payload {
     /// The wire name of this kind.
     pub fn kind(&self) -> &'static str {
@@ -193,6 +274,8 @@ impl Payload {
             Payload::GrantWithdrawn(_) => "grant.withdrawn",
             Payload::DocumentUsed(_) => "document.used",
             Payload::BoxErased(_) => "box.erased",
+            Payload::ApplicationOpened(_) => "application.opened",
+            Payload::ApplicationDecided(_) => "application.decided",
         }
     }
 
@@ -213,7 +296,9 @@ impl Payload {
             | Payload::GrantGiven(_)
             | Payload::GrantWithdrawn(_)
             | Payload::DocumentUsed(_)
-            | Payload::BoxErased(_) => chain == ChainId::Service,
+            | Payload::BoxErased(_)
+            | Payload::ApplicationOpened(_)
+            | Payload::ApplicationDecided(_) => chain == ChainId::Service,
         }
     }
 }

@@ -92,10 +92,24 @@ hex_id!(
     16
 );
 
+hex_id!(
+    /// An application (申请), named by 128 random bits like a grant, for the
+    /// same reason: whoever signs it knows its name before the node answers.
+    ApplicationId,
+    16
+);
+
 impl GrantId {
     /// A fresh random grant id.
     pub fn random() -> Self {
         GrantId(rand::random())
+    }
+}
+
+impl ApplicationId {
+    /// A fresh random application id.
+    pub fn random() -> Self {
+        ApplicationId(rand::random())
     }
 }
 

@@ -19,9 +19,10 @@
 //! business, checked before it appends.
 
 use crate::entry::SignedEntry;
+use crate::ids::AgencyCode;
 use crate::keys::KeyId;
 use crate::payload::{BoxErased, BoxOpened, DocumentUsed, GrantGiven, GrantWithdrawn};
-use crate::service_ids::{BoxRef, GrantId};
+use crate::service_ids::{BoxRef, GrantId, MatterCode};
 use crate::state::{
     self, end_key, key_record, read, require_owner, write, ApplyError, KeyOwner, KeyRecord, Refusal, StateError,
     StateRead, StateStore,
@@ -168,41 +169,9 @@ pub(crate) fn record_use(
 ) -> Result<(), ApplyError> {
     let (author, time) = (&entry.entry.author, entry.entry.time);
     let mut record = live_box(state, &u.box_ref)?;
-    let grant = grant(state, &u.grant)?.ok_or(Refusal::UnknownGrant(u.grant))?;
+    require_agency_key_at(state, author, &u.agency, u.license_size)?;
+    let grant = usable_grant(state, &u.grant, &u.box_ref, &u.agency, &u.matter, time)?;
     let given = &grant.given;
-    if given.box_ref != u.box_ref {
-        return Err(Refusal::GrantForOtherBox { grant: u.grant, box_ref: u.box_ref }.into());
-    }
-    if grant.withdrawn_at.is_some() {
-        return Err(Refusal::GrantWithdrawn(u.grant).into());
-    }
-    if time >= given.expires {
-        return Err(Refusal::GrantExpired { grant: u.grant, expires: given.expires.0, time: time.0 }.into());
-    }
-    let key = key_record(state, author)?.ok_or_else(|| Refusal::UnknownKey(author.clone()))?;
-    if key.owner != KeyOwner::Agency(u.agency.clone()) {
-        return Err(Refusal::NotTheAgency { key: author.clone(), agency: u.agency.clone() }.into());
-    }
-    if given.agency != u.agency {
-        return Err(Refusal::GrantForOtherAgency {
-            grant: u.grant,
-            given_to: given.agency.clone(),
-            agency: u.agency.clone(),
-        }
-        .into());
-    }
-    let size = state::license_size(state)?;
-    if u.license_size == 0 || u.license_size > size {
-        return Err(Refusal::LicenseSizeOutOfRange { claimed: u.license_size, size }.into());
-    }
-    if !key.active_at(u.license_size - 1) {
-        return Err(Refusal::KeyNotActive { key: author.clone(), index: u.license_size - 1 }.into());
-    }
-    if given.matter != u.matter {
-        return Err(
-            Refusal::OtherMatter { grant: u.grant, granted: given.matter.clone(), matter: u.matter.clone() }.into()
-        );
-    }
     if given.purpose != u.purpose {
         return Err(Refusal::OtherPurpose { grant: u.grant }.into());
     }
@@ -243,12 +212,71 @@ pub(crate) fn erase(state: &mut impl StateStore, index: u64, author: &KeyId, x: 
     Ok(())
 }
 
+/// A grant that lets `agency` read from box `box_ref` for `matter` at
+/// `time`: given for that box, agency and matter, not withdrawn, not
+/// expired.
+pub(crate) fn usable_grant(
+    state: &impl StateRead,
+    id: &GrantId,
+    box_ref: &BoxRef,
+    agency: &AgencyCode,
+    matter: &MatterCode,
+    time: Timestamp,
+) -> Result<GrantRecord, ApplyError> {
+    let grant = grant(state, id)?.ok_or(Refusal::UnknownGrant(*id))?;
+    let given = &grant.given;
+    if &given.box_ref != box_ref {
+        return Err(Refusal::GrantForOtherBox { grant: *id, box_ref: *box_ref }.into());
+    }
+    if grant.withdrawn_at.is_some() {
+        return Err(Refusal::GrantWithdrawn(*id).into());
+    }
+    if time >= given.expires {
+        return Err(Refusal::GrantExpired { grant: *id, expires: given.expires.0, time: time.0 }.into());
+    }
+    if &given.agency != agency {
+        return Err(Refusal::GrantForOtherAgency {
+            grant: *id,
+            given_to: given.agency.clone(),
+            agency: agency.clone(),
+        }
+        .into());
+    }
+    if &given.matter != matter {
+        return Err(Refusal::OtherMatter { grant: *id, granted: given.matter.clone(), matter: matter.clone() }.into());
+    }
+    Ok(grant)
+}
+
+/// `author` is a key of `agency`, active at the license index
+/// `license_size - 1` that a service entry names, which must lie inside the
+/// license chain as the rule sees it.
+pub(crate) fn require_agency_key_at(
+    state: &impl StateRead,
+    author: &KeyId,
+    agency: &AgencyCode,
+    license_size: u64,
+) -> Result<(), ApplyError> {
+    let key = key_record(state, author)?.ok_or_else(|| Refusal::UnknownKey(author.clone()))?;
+    if key.owner != KeyOwner::Agency(agency.clone()) {
+        return Err(Refusal::NotTheAgency { key: author.clone(), agency: agency.clone() }.into());
+    }
+    let size = state::license_size(state)?;
+    if license_size == 0 || license_size > size {
+        return Err(Refusal::LicenseSizeOutOfRange { claimed: license_size, size }.into());
+    }
+    if !key.active_at(license_size - 1) {
+        return Err(Refusal::KeyNotActive { key: author.clone(), index: license_size - 1 }.into());
+    }
+    Ok(())
+}
+
 fn require_node(state: &impl StateRead, author: &KeyId, kind: &'static str) -> Result<(), ApplyError> {
     require_owner(state, author, KeyOwner::Node, Refusal::NotNode { kind })
 }
 
 /// The record of a box that was opened and not erased.
-fn live_box(state: &impl StateRead, b: &BoxRef) -> Result<BoxRecord, ApplyError> {
+pub(crate) fn live_box(state: &impl StateRead, b: &BoxRef) -> Result<BoxRecord, ApplyError> {
     let record = box_record(state, b)?.ok_or(Refusal::UnknownBox(*b))?;
     if record.erased_at.is_some() {
         return Err(Refusal::BoxErased(*b).into());
@@ -257,7 +285,7 @@ fn live_box(state: &impl StateRead, b: &BoxRef) -> Result<BoxRecord, ApplyError>
 }
 
 /// A live box whose applicant key is `author`.
-fn live_box_of_applicant(state: &impl StateRead, b: &BoxRef, author: &KeyId) -> Result<(), ApplyError> {
+pub(crate) fn live_box_of_applicant(state: &impl StateRead, b: &BoxRef, author: &KeyId) -> Result<(), ApplyError> {
     if &live_box(state, b)?.applicant_key != author {
         return Err(Refusal::NotTheApplicant { key: author.clone(), box_ref: *b }.into());
     }

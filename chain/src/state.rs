@@ -7,11 +7,12 @@
 use crate::entry::SignedEntry;
 use crate::ids::{AgencyCode, LicenseId};
 use crate::keys::{KeyId, PublicKey};
+use crate::payload::Decision;
 use crate::payload::{Genesis, LicenseIssued, LicenseStatusChange, Payload};
-use crate::service_ids::{BoxRef, DocumentRef, GrantId, MatterCode};
-use crate::service_state;
+use crate::service_ids::{ApplicationId, BoxRef, DocumentRef, GrantId, MatterCode};
 use crate::time::Timestamp;
 use crate::ChainId;
+use crate::{application_state, service_state};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -279,6 +280,20 @@ pub enum Refusal {
     DocumentNotGranted { grant: GrantId, document: DocumentRef },
     #[error("license_size {claimed} must be between 1 and the license chain's size {size}")]
     LicenseSizeOutOfRange { claimed: u64, size: u64 },
+    #[error("application {0} already exists")]
+    ApplicationExists(ApplicationId),
+    #[error("no application {0}")]
+    UnknownApplication(ApplicationId),
+    #[error("application {application} was already {decision:?}")]
+    AlreadyDecided { application: ApplicationId, decision: Decision },
+    #[error("the application lists documents but names no grant to read them under")]
+    MissingGrant,
+    #[error("license {license} does not stand on the license chain below size {size}")]
+    LicenseNotBelow { license: LicenseId, size: u64 },
+    #[error("license {license} was issued by agency {issuer}, not by {agency}")]
+    LicenseOfOtherAgency { license: LicenseId, issuer: AgencyCode, agency: AgencyCode },
+    #[error("a rejection names no license")]
+    RejectionWithLicense,
 }
 
 /// Why state could not be read.
@@ -450,6 +465,8 @@ fn apply_kind(state: &mut impl StateStore, index: u64, entry: &SignedEntry) -> R
         Payload::GrantWithdrawn(w) => service_state::withdraw(state, index, &e.author, w),
         Payload::DocumentUsed(u) => service_state::record_use(state, index, entry, u),
         Payload::BoxErased(x) => service_state::erase(state, index, &e.author, x),
+        Payload::ApplicationOpened(o) => application_state::open(state, index, entry, o),
+        Payload::ApplicationDecided(d) => application_state::decide(state, index, entry, d),
     }
 }
 

@@ -287,6 +287,21 @@ impl ChainStore {
             .map(|item| item.map(|(k, v)| (k.into_vec(), v.into_vec())).map_err(StorageError::from))
     }
 
+    /// The committed state records whose keys start with `prefix`, in key
+    /// order (all agencies: `agency/`).
+    pub fn state_with_prefix<'a>(
+        &'a self,
+        prefix: &'a [u8],
+    ) -> impl Iterator<Item = Result<(Vec<u8>, Vec<u8>), StorageError>> + 'a {
+        self.db
+            .iterator_cf(&self.cf(CF_STATE), rocksdb::IteratorMode::From(prefix, rocksdb::Direction::Forward))
+            .take_while(move |item| match item {
+                Ok((key, _)) => key.starts_with(prefix),
+                Err(_) => true,
+            })
+            .map(|item| item.map(|(k, v)| (k.into_vec(), v.into_vec())).map_err(StorageError::from))
+    }
+
     /// A reader of committed state.
     pub fn state(&self) -> DbState<'_> {
         DbState { store: self }

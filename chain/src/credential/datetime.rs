@@ -120,6 +120,13 @@ impl CivilDate {
         self.day
     }
 
+    /// The calendar day in China (UTC+8) at `time` (`None` for the last
+    /// eight hours of 9999, which are in year 10000 there).
+    pub fn in_china(time: UtcTime) -> Option<Self> {
+        let (year, month, day) = civil_from_days((time.0 + CHINA_OFFSET_SECONDS) / SECONDS_PER_DAY);
+        Self::new(year, month, day).ok()
+    }
+
     /// The day after this one (`None` after 9999-12-31).
     pub fn next_day(&self) -> Option<Self> {
         let days = self.days_since_epoch() + 1;

@@ -208,10 +208,21 @@ impl SignedLicense {
     /// its shape, its proof's fixed members and the agreement of every
     /// derived member.
     pub fn from_json(document: &Value) -> Result<Self, CredentialError> {
-        let mut members = document.as_object().ok_or(CredentialError::NotAnObject)?.clone();
+        Self::from_value(document.clone())
+    }
+
+    /// As [`Self::from_json`], taking the document by value, for a reader
+    /// that has no further use for it (no copy of every member).
+    pub fn from_value(document: Value) -> Result<Self, CredentialError> {
+        let Value::Object(mut members) = document else {
+            return Err(CredentialError::NotAnObject);
+        };
         let proof = members.remove("proof").ok_or(CredentialError::MissingProof)?;
         let proof: DataIntegrityProof =
             serde_json::from_value(proof).map_err(|e| CredentialError::Shape(format!("proof: {e}")))?;
+        // Judged now, while the members are at hand, and reported last, as
+        // before.
+        let context_agrees = members.get("@context") == Some(&own_json(&proof.context));
         let wire: LicenseWire =
             serde_json::from_value(Value::Object(members)).map_err(|e| CredentialError::Shape(e.to_string()))?;
         let license = wire.into_license()?;
@@ -224,7 +235,7 @@ impl SignedLicense {
                 return Err(CredentialError::Shape(format!("{field} must be {expected:?}, found {found:?}")));
             }
         }
-        if document.get("@context") != Some(&own_json(&proof.context)) {
+        if !context_agrees {
             return Err(CredentialError::ContextMismatch);
         }
         Ok(SignedLicense { license, proof })
