@@ -10,7 +10,7 @@
 use safebox_chain::credential::LicenseTypeCode;
 use safebox_chain::{AgencyCode, MatterCode};
 use safebox_vault::DocumentType;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -29,7 +29,8 @@ pub enum CatalogError {
 }
 
 /// What satisfies a required material.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MaterialSource {
     /// An e-license of this type.
     License(LicenseTypeCode),
@@ -38,21 +39,22 @@ pub enum MaterialSource {
 }
 
 /// One required material of a matter.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Material {
     pub name: String,
+    #[serde(flatten)]
     pub source: MaterialSource,
 }
 
 /// The license an approved application produces.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OutputLicense {
     pub license_type: LicenseTypeCode,
     pub name: String,
 }
 
 /// One government service.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Matter {
     pub code: MatterCode,
     pub name: String,
@@ -62,7 +64,7 @@ pub struct Matter {
 }
 
 /// Matters done together, in order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Bundle {
     pub code: MatterCode,
     pub name: String,

@@ -7,12 +7,15 @@
 //! DIR/keys/root.key    root authority key    (mode 0600)
 //! DIR/keys/master.key  vault master key      (mode 0600)
 //! DIR/keys/master.key.new  the next master key while a rotation runs
+//! DIR/keys/agencies/<code>.key  signing keys of the agencies this node
+//!                      holds keys for (the embedded default)
 //! DIR/db/              RocksDB
 //! ```
 
 use base64::prelude::*;
 use ed25519_dalek::SigningKey;
 use rand::RngCore;
+use safebox_chain::AgencyCode;
 use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::Write;
@@ -152,6 +155,57 @@ impl DataDir {
     /// Reads the vault master key.
     pub fn master_key(&self) -> Result<[u8; 32], DataDirError> {
         read_secret(&self.keys_dir().join("master.key"), MASTER_PREFIX)
+    }
+
+    fn agency_key_path(&self, agency: &AgencyCode) -> PathBuf {
+        // An agency code is 18 characters of GB 32100's alphabet: safe as a
+        // file name.
+        self.keys_dir().join("agencies").join(format!("{agency}.key"))
+    }
+
+    /// The signing key this node holds for `agency`, if it holds one.
+    pub fn agency_key(&self, agency: &AgencyCode) -> Result<Option<SigningKey>, DataDirError> {
+        let path = self.agency_key_path(agency);
+        if !path.exists() {
+            return Ok(None);
+        }
+        read_secret(&path, SEED_PREFIX).map(|seed| Some(SigningKey::from_bytes(&seed)))
+    }
+
+    /// Stores (durably, mode 0600) a new signing key for `agency`; refuses
+    /// to replace one.
+    pub fn write_agency_key(&self, agency: &AgencyCode, key: &SigningKey) -> Result<(), DataDirError> {
+        let dir = self.keys_dir().join("agencies");
+        fs::create_dir_all(&dir).map_err(io(&dir))?;
+        restrict(&dir, 0o700)?;
+        write_secret(&self.agency_key_path(agency), SEED_PREFIX, key.as_bytes())?;
+        sync_dir(&dir)
+    }
+
+    /// The next key of `agency` while a rotation runs, if one is.
+    pub fn pending_agency_key(&self, agency: &AgencyCode) -> Result<Option<SigningKey>, DataDirError> {
+        let path = self.agency_key_path(agency).with_extension("key.new");
+        if !path.exists() {
+            return Ok(None);
+        }
+        read_secret(&path, SEED_PREFIX).map(|seed| Some(SigningKey::from_bytes(&seed)))
+    }
+
+    /// Writes (durably) the next key of `agency` before the rotation is
+    /// appended, so that the chain never names a key that exists nowhere.
+    pub fn write_pending_agency_key(&self, agency: &AgencyCode, key: &SigningKey) -> Result<(), DataDirError> {
+        let path = self.agency_key_path(agency).with_extension("key.new");
+        write_secret(&path, SEED_PREFIX, key.as_bytes())?;
+        sync_dir(&self.keys_dir().join("agencies"))
+    }
+
+    /// Makes the pending key of `agency` its key (after the rotation is on
+    /// the chain).
+    pub fn commit_pending_agency_key(&self, agency: &AgencyCode) -> Result<(), DataDirError> {
+        let to = self.agency_key_path(agency);
+        let from = to.with_extension("key.new");
+        fs::rename(&from, &to).map_err(io(&from))?;
+        sync_dir(&self.keys_dir().join("agencies"))
     }
 
     fn pending_master_path(&self) -> PathBuf {

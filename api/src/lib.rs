@@ -2,6 +2,7 @@
 //! vault into the services (a library in `services`) and serves them over
 //! HTTP. The only crate that knows HTTP.
 
+pub mod auth;
 pub mod catalog;
 pub mod datadir;
 pub mod http;

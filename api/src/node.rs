@@ -1,6 +1,7 @@
 //! A node: one data folder, one RocksDB, both chains and the vault, opened
 //! together. The services are `impl Node` blocks in `services`.
 
+use crate::auth::{self, TokenStore};
 use crate::datadir::{DataDir, DataDirError, NodeConfig};
 use crate::services::box_index::{self, BoxIndex};
 use ed25519_dalek::SigningKey;
@@ -16,6 +17,7 @@ pub fn column_families() -> Vec<&'static str> {
     let mut names = storage::COLUMN_FAMILIES.to_vec();
     names.extend(safebox_vault::COLUMN_FAMILIES);
     names.extend(box_index::COLUMN_FAMILIES);
+    names.extend(auth::COLUMN_FAMILIES);
     names
 }
 
@@ -40,6 +42,8 @@ pub struct Node {
     pub config: NodeConfig,
     pub ledger: Arc<Ledger>,
     pub vault: Arc<Vault>,
+    /// The bearer tokens of the node's principals.
+    pub tokens: TokenStore,
     /// Signs what the node itself records (boxes opened and erased).
     pub(crate) node_key: SigningKey,
     pub(crate) boxes: BoxIndex,
@@ -94,9 +98,10 @@ impl Node {
     fn assemble(dir: DataDir, config: NodeConfig, node_key: SigningKey, master: [u8; 32]) -> Result<Node, NodeError> {
         let db = storage::open_db(&dir.db_path(), &column_families())?;
         let boxes = BoxIndex::new(db.clone())?;
+        let tokens = TokenStore::new(db.clone())?;
         let vault = Arc::new(Vault::open(db.clone(), MasterKey::from_bytes(master))?);
         let ledger = Ledger::open(ChainStore::new(db)?, &config.name, node_key.clone())?;
-        Ok(Node { dir, config, ledger, vault, node_key, boxes })
+        Ok(Node { dir, config, ledger, vault, tokens, node_key, boxes })
     }
 }
 

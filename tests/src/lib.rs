@@ -8,6 +8,7 @@ use safebox_api::Node;
 use safebox_chain::payload::{AgencyRegistered, LicenseIssued, Payload};
 use safebox_chain::{keys, AgencyCode, Appended, ChainId, Commitment, CredentialDigest, Entry, LicenseId, Timestamp};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// The public test vectors: `$SAFEBOX_VECTORS`, or `../shared/vectors`
 /// beside the repository. Panics with a clear message when absent, so that
@@ -36,7 +37,7 @@ pub fn safebox_bin() -> PathBuf {
 
 /// A node in a temporary folder, with one registered agency.
 pub struct TestNode {
-    pub node: Node,
+    pub node: Arc<Node>,
     pub root: SigningKey,
     pub agency: AgencyCode,
     pub agency_key: SigningKey,
@@ -79,7 +80,7 @@ impl TestNode {
             );
             node.ledger.append(entry.sign(&root)).expect("register agency");
         }
-        TestNode { node, root, agency, agency_key, _tmp: None }
+        TestNode { node: Arc::new(node), root, agency, agency_key, _tmp: None }
     }
 
     /// Registers another agency (root-signed) with a key derived from

@@ -28,6 +28,8 @@ pub struct BenchOptions {
     pub memory_entries: u64,
     /// Pre-signed entries per throughput run.
     pub append_entries: usize,
+    /// Signed licenses exported and verified offline from their bundles.
+    pub license_bundles: usize,
 }
 
 struct Row {
@@ -308,9 +310,131 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     });
     drop(bench);
 
+    rows.extend(license_rows(options.license_bundles)?);
     rows.extend(vault_rows()?);
     print_table(&rows, cores);
     Ok(())
+}
+
+/// Offline license verification: `count` licenses with real eddsa-jcs-2022
+/// signatures, issued on a node and exported in one `build_bundles`, then
+/// every bundle verified by a verifier reused across them (warm: the shared
+/// checkpoint and snapshot notes are verified once) and by a new verifier
+/// per bundle (cold: both notes again each time). Each warm verification
+/// still checks the credential's own signature, which bounds it by one
+/// Ed25519 verification; the figure is set against raw `verify_strict` of
+/// a 64-byte message (what eddsa-jcs-2022 signs), measured in turns with
+/// it.
+fn license_rows(count: usize) -> Result<Vec<Row>> {
+    use safebox_chain::credential::{
+        credential_digest, sign_license, AreaCode, CivilDate, HolderCode, LicenseFields, LicenseIdentifier,
+        LicenseTypeCode, UtcTime, VerificationMethod,
+    };
+    use safebox_chain::verify::{build_bundles, BundleVerifier, NodeVerifierKey};
+
+    let count = count.max(1);
+    eprintln!("signing and issuing {count} licenses for offline verification…");
+    let bench = BenchNode::new()?;
+    let type_code = LicenseTypeCode::parse("11100000000013338W011")?;
+    let method = VerificationMethod::did_key(&keys::public_key(&bench.agency_key));
+    let created = UtcTime::parse("2024-01-02T03:04:05Z")?;
+    let holder = HolderCode::UnifiedSocialCreditCode(AgencyCode::with_check_character("91370100MA3C00000")?);
+    let mut credentials = Vec::with_capacity(count);
+    let mut entries = Vec::with_capacity(count);
+    for i in 0..count {
+        let fields = LicenseFields {
+            identifier: LicenseIdentifier::new(&type_code, &bench.agency, &format!("B{i:08}"), 1)?,
+            license_name: "营业执照".into(),
+            license_number: format!("BENCH{i:08}"),
+            holder_name: "济南示例科技有限公司".into(),
+            holder_code: holder.clone(),
+            issuing_agency: "bench agency".into(),
+            issue_date: CivilDate::parse("2024-01-02")?,
+            validity_start: CivilDate::parse("2024-01-02")?,
+            validity_end: Some(CivilDate::parse("2044-01-01")?),
+            jurisdiction_code: AreaCode::parse("370171")?,
+            previous_identifier: None,
+        };
+        let credential = sign_license(fields, &bench.agency_key, &method, created)?;
+        let license = credential.license();
+        let issued = LicenseIssued {
+            license: license.identifier().license_id(),
+            agency: bench.agency.clone(),
+            license_type: type_code.as_str().to_owned(),
+            holder: Commitment([7; 32]),
+            credential: credential_digest(&credential),
+            valid_from: license.valid_from().timestamp(),
+            valid_until: license.valid_until().map(|t| t.timestamp()),
+            previous: None,
+        };
+        let entry = Entry::new(ChainId::License, &keys::public_key(&bench.agency_key), Payload::LicenseIssued(issued));
+        entries.push(entry.sign(&bench.agency_key));
+        credentials.push(credential);
+    }
+    bench.append_all(entries, 64);
+    let ledger = &bench.node.ledger;
+    let bundles: Vec<Vec<u8>> =
+        build_bundles(ledger, &bench.node.dir.node_key()?, &credentials)?.iter().map(|b| b.to_json_bytes()).collect();
+    let vkey = NodeVerifierKey::new(ledger.node_name(), ledger.node_key()).to_string();
+    let now = UtcTime::parse("2024-06-01T00:00:00Z")?.timestamp();
+    let check = |verdict: safebox_chain::verify::Verdict| -> Result<()> {
+        match verdict.first_failure() {
+            None => Ok(()),
+            Some(failed) => anyhow::bail!("a bench bundle failed {}: {}", failed.name, failed.text()),
+        }
+    };
+
+    // Raw Ed25519 is measured interleaved with the bundles, in turns of a
+    // hundred each, so that other load on the machine weighs on both alike.
+    let raw_key = SigningKey::from_bytes(&[3; 32]);
+    let raw_public = keys::public_key(&raw_key);
+    let raw_message = [0x5au8; 64];
+    let raw_signature = keys::sign(&raw_key, &raw_message);
+    let measure = |fresh: bool| -> Result<(f64, f64)> {
+        let mut verifier = BundleVerifier::trusting(&vkey)?;
+        let (mut bundles_done, mut bundle_time) = (0usize, Duration::ZERO);
+        let (mut raw_done, mut raw_time) = (0usize, Duration::ZERO);
+        while bundles_done < count || bundle_time + raw_time < Duration::from_secs(4) {
+            for turn in bundles.chunks(100) {
+                let start = Instant::now();
+                for bundle in turn {
+                    if fresh {
+                        verifier = BundleVerifier::trusting(&vkey)?;
+                    }
+                    check(black_box(verifier.verify(black_box(bundle), now)?))?;
+                }
+                bundle_time += start.elapsed();
+                bundles_done += turn.len();
+                let start = Instant::now();
+                for _ in 0..100 {
+                    black_box(raw_public.verify(black_box(&raw_message), &raw_signature)).expect("verifies");
+                }
+                raw_time += start.elapsed();
+                raw_done += 100;
+            }
+        }
+        Ok((rate(bundles_done as f64, bundle_time), rate(raw_done as f64, raw_time)))
+    };
+    eprintln!("verifying {count} bundles offline…");
+    let (warm, warm_raw) = measure(false)?;
+    let (cold, cold_raw) = measure(true)?;
+    let size = bundles.iter().map(Vec::len).sum::<usize>() / bundles.len();
+    Ok(vec![
+        Row {
+            figure: format!("offline license verify, warm, {count} bundles ({size} B)"),
+            value: fmt_rate(warm),
+            limit: format!("{} Ed25519 (interleaved)", fmt_rate(warm_raw)),
+            ratio: format!("{:.2}", warm / warm_raw),
+            goal: "≥ 0.60".into(),
+        },
+        Row {
+            figure: "offline license verify, cold (new verifier each)".into(),
+            value: fmt_rate(cold),
+            limit: format!("{} Ed25519 (interleaved)", fmt_rate(cold_raw)),
+            ratio: format!("{:.2}", cold / cold_raw),
+            goal: String::new(),
+        },
+    ])
 }
 
 /// A deterministic source of `left` bytes, cheap enough not to be what is

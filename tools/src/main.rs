@@ -2,8 +2,10 @@
 
 mod audit;
 mod bench;
+mod demo;
 mod init;
 mod keys;
+mod license;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -45,6 +47,9 @@ enum Command {
         /// Node name used by --init.
         #[arg(long, default_value = "safebox.local")]
         name: String,
+        /// The service catalog (JSON); the example catalog when not given.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
     },
     /// Manage the node's keys.
     Keys {
@@ -64,6 +69,33 @@ enum Command {
         /// Pre-signed entries per append throughput run.
         #[arg(long, default_value_t = 100_000)]
         append_entries: usize,
+        /// Signed licenses whose proof bundles are verified offline.
+        #[arg(long, default_value_t = 1_000)]
+        license_bundles: usize,
+    },
+    /// Run the seed case end to end: an investor opens a company through
+    /// the whole "open a company" bundle, reusing what her box holds. On an
+    /// embedded node (--data, left as a node `safebox serve` can serve, with
+    /// the proof bundles of the licenses issued in DATA/bundles/), or over
+    /// HTTP against a running node (--server with the admin's --token).
+    Demo {
+        #[arg(long, default_value = "safebox-demo", conflicts_with = "server")]
+        data: PathBuf,
+        /// A running node, http://host:port.
+        #[arg(long, requires = "token")]
+        server: Option<String>,
+        /// The node's admin token (with --server).
+        #[arg(long)]
+        token: Option<String>,
+        /// Where to write the proof bundles (with --server).
+        #[arg(long, requires = "server")]
+        bundles: Option<PathBuf>,
+    },
+    /// E-licenses offline: verify a proof bundle with no node running, or
+    /// export one from a stopped node's data folder.
+    License {
+        #[command(subcommand)]
+        command: license::LicenseCommand,
     },
     /// Replay both chains from genesis and report the first discrepancy.
     /// Exit 0 when intact, 1 on a discrepancy, 2 on a usage error.
@@ -94,11 +126,18 @@ fn main() -> ExitCode {
         .init();
     let result = match cli.command {
         Command::Init { data, name } => init::run(&data, &name),
-        Command::Serve { data, listen, init, name } => serve::run(&data, &listen, init.then_some(name.as_str())),
+        Command::Serve { data, listen, init, name, catalog } => {
+            serve::run(&data, &listen, init.then_some(name.as_str()), catalog.as_deref())
+        }
         Command::Audit { data, json } => return audit::run(&data, json),
+        Command::License { command } => return license::run(command),
+        Command::Demo { data, server: None, .. } => demo::run_embedded(&data),
+        Command::Demo { server: Some(server), token, bundles, .. } => {
+            demo::run_remote(&server, token.as_deref().unwrap_or_default(), bundles.as_deref())
+        }
         Command::Keys { command: KeysCommand::RotateMaster { data } } => keys::rotate_master(&data),
-        Command::Bench { proof_entries, memory_entries, append_entries } => {
-            bench::run(&bench::BenchOptions { proof_entries, memory_entries, append_entries })
+        Command::Bench { proof_entries, memory_entries, append_entries, license_bundles } => {
+            bench::run(&bench::BenchOptions { proof_entries, memory_entries, append_entries, license_bundles })
         }
     };
     match result {

@@ -1,17 +1,26 @@
 //! `safebox serve`: open (or create) the data folder and serve the API.
 
 use anyhow::{Context, Result};
+use safebox_api::auth::Principal;
+use safebox_api::catalog::Catalog;
 use safebox_api::datadir::DataDir;
 use safebox_api::http::{serve, AppState};
 use safebox_api::Node;
 use std::path::Path;
+use std::sync::Arc;
 
-pub fn run(data: &Path, listen: &str, init_as: Option<&str>) -> Result<()> {
+pub fn run(data: &Path, listen: &str, init_as: Option<&str>, catalog: Option<&Path>) -> Result<()> {
+    let catalog = match catalog {
+        Some(path) => Catalog::load(path)?,
+        None => Catalog::example(),
+    };
     let dir = DataDir::new(data);
     let node = match init_as {
         Some(name) if !dir.is_initialised() => {
             let node = Node::init(dir, name)?;
             println!("initialised {} as node {:?}", data.display(), node.config.name);
+            let admin = node.tokens.issue(Principal::Admin, "admin (safebox serve --init)")?;
+            println!("admin token: {} (shown once; keep it)", admin.token.as_str());
             node
         }
         _ => Node::open(dir)?,
@@ -21,12 +30,14 @@ pub fn run(data: &Path, listen: &str, init_as: Option<&str>) -> Result<()> {
         let listener =
             tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
         let addr = listener.local_addr()?;
-        // The first line of output names the address, so that scripts and
-        // tests that pass port 0 can find the port.
+        // A line of its own names the address, so that scripts and tests
+        // that pass port 0 can find the port.
         println!("listening on http://{addr}");
-        println!("api: http://{addr}/v1/node");
+        println!("verify page: http://{addr}/verify");
+        println!("api: http://{addr}/v1/node (OpenAPI: http://{addr}/openapi.json)");
         let ledger = node.ledger.clone();
-        serve(listener, AppState { ledger: node.ledger.clone() }, shutdown_signal()).await.context("server failed")?;
+        let state = AppState::new(Arc::new(node), catalog);
+        serve(listener, state, shutdown_signal()).await.context("server failed")?;
         ledger.shutdown();
         Ok(())
     })

@@ -31,3 +31,24 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for QueryPa
             .map_err(|e| Problem::bad_request("bad-query", e.body_text()))
     }
 }
+
+/// A JSON body, or a problem: 415 without a JSON content type, 413 over
+/// the body limit, 400 when it does not parse or has the wrong shape.
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for JsonBody<T> {
+    type Rejection = Problem;
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Problem> {
+        use axum::extract::rejection::JsonRejection;
+        axum::Json::<T>::from_request(request, state).await.map(|axum::Json(v)| JsonBody(v)).map_err(|e| {
+            let kind = match &e {
+                JsonRejection::MissingJsonContentType(_) => "not-json",
+                JsonRejection::JsonSyntaxError(_) => "bad-json",
+                JsonRejection::JsonDataError(_) => "bad-body",
+                JsonRejection::BytesRejection(_) => "body-unreadable",
+                _ => "bad-body",
+            };
+            Problem::new(e.status(), kind, "The request body is not valid", e.body_text())
+        })
+    }
+}

@@ -9,7 +9,7 @@ use serde::Serialize;
 pub const TYPE_BASE: &str = "https://safebox.dev/problems/";
 
 /// A problem document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,

@@ -6,7 +6,13 @@ use safebox_vault::{ApplicantCommitment, DocumentCommitment, DocumentId};
 
 /// A box's chain reference: the vault's applicant commitment.
 pub fn box_ref(c: ApplicantCommitment) -> BoxRef {
-    BoxRef(Commitment(c.0))
+    BoxRef(commitment(c))
+}
+
+/// A keyed commitment to an applicant's or holder's code, as the chain
+/// records it.
+pub fn commitment(c: ApplicantCommitment) -> Commitment {
+    Commitment(c.0)
 }
 
 /// A document's chain reference: the vault's keyed document id.

@@ -2,10 +2,11 @@
 //! by the chain's rules keeps the rule's own reason (`Refused`); the rest
 //! are the node's policy, bad input, or storage.
 
+use crate::datadir::DataDirError;
 use safebox_chain::entry::EntryError;
 use safebox_chain::ledger::{AppendError, ReadError};
 use safebox_chain::state::{ApplyError, Refusal};
-use safebox_chain::{BoxRef, ChainId, Commitment, DocumentRef, KeyId};
+use safebox_chain::{AgencyCode, BoxRef, ChainId, Commitment, DocumentRef, KeyId, MatterCode};
 use safebox_vault::{BoxId, VaultError};
 
 /// Every way a service call can end without doing what was asked. Unless a
@@ -42,6 +43,18 @@ pub enum ServiceError {
     Invalid { what: &'static str, reason: String },
     #[error("vault: {0}")]
     Vault(#[from] VaultError),
+    /// The node holds no signing key for this agency (it signs elsewhere).
+    #[error("this node holds no signing key for agency {0}")]
+    NoAgencyKey(AgencyCode),
+    #[error("keys: {0}")]
+    Keys(#[from] DataDirError),
+    #[error("no matter {0} in the catalog")]
+    UnknownMatter(MatterCode),
+    /// A required material is neither in the box nor submitted.
+    #[error("material {material:?} is missing: {reason}")]
+    MissingMaterial { material: String, reason: String },
+    #[error("the credential could not be made: {0}")]
+    Credential(#[from] safebox_chain::credential::CredentialError),
     /// Reading or writing the node's storage failed.
     #[error("storage: {0}")]
     Storage(String),

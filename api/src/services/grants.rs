@@ -80,7 +80,7 @@ impl Node {
 
     /// An entry authored by the box's applicant key, dated now, checked
     /// against the chain's rules.
-    fn applicant_entry(&self, box_id: BoxId, payload: Payload) -> Result<Entry, ServiceError> {
+    pub(crate) fn applicant_entry(&self, box_id: BoxId, payload: Payload) -> Result<Entry, ServiceError> {
         let (_, record) = self.live_box(box_id)?;
         let entry = Entry { chain: ChainId::Service, time: Timestamp::now(), author: record.applicant_key, payload };
         self.dry_run(&entry)?;
@@ -88,7 +88,7 @@ impl Node {
     }
 
     /// Signs with the vault's applicant key and appends.
-    fn append_signed_in_vault(&self, box_id: BoxId, entry: Entry) -> Result<Appended, ServiceError> {
+    pub(crate) fn append_signed_in_vault(&self, box_id: BoxId, entry: Entry) -> Result<Appended, ServiceError> {
         let vault_key = crate::services::convert::public_key(self.vault.applicant_public_key(box_id)?);
         if vault_key.id() != entry.author {
             return Err(ServiceError::SignsOnDevice(box_id));

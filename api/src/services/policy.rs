@@ -52,7 +52,7 @@ impl Node {
     pub(crate) fn dry_run(&self, entry: &Entry) -> Result<(), ServiceError> {
         let committed = self.ledger.store().state();
         let mut scratch = Overlay::new(&committed);
-        let index = self.ledger.head(ChainId::Service)?.size;
+        let index = self.ledger.head(entry.chain)?.size;
         let probe = SignedEntry { entry: entry.clone(), signature: Signature([0; 64]) };
         Ok(state::apply(&mut scratch, index, &probe)?)
     }

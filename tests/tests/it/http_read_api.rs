@@ -5,6 +5,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
+use safebox_api::catalog::Catalog;
 use safebox_api::http::{app, AppState};
 use safebox_chain::checkpoint;
 use safebox_chain::proof::{ConsistencyProof, InclusionProof};
@@ -14,7 +15,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 async fn get(t: &TestNode, uri: &str) -> (StatusCode, String, Vec<u8>) {
-    let router = app(AppState { ledger: t.node.ledger.clone() });
+    let router = app(AppState::new(t.node.clone(), Catalog::example()));
     let response = router.oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
     let status = response.status();
     let content_type =

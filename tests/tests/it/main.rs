@@ -1,16 +1,28 @@
 //! Safebox's one integration test binary. Each module covers one surface or
 //! one risk; the storage ones are named for the risk they cover.
 
+mod application_rules;
+mod applications;
+mod auth_tokens;
 mod catalog;
 mod cli;
 mod crash_consistency;
 mod credential_identifier;
 mod credential_license;
 mod credential_w3c_vectors;
+mod demo;
 mod ed25519_vectors;
+mod http_authorization;
+mod http_openapi;
+mod http_protection;
 mod http_read_api;
+mod http_seed_case;
 mod jcs_vectors;
 mod ledger_rules;
+mod license_bundle;
+mod license_support;
+mod license_verify_cli;
+mod license_verify_online;
 mod merkle_vectors;
 mod proof_properties;
 mod service_access;
@@ -27,3 +39,4 @@ mod vault_roundtrip;
 mod vault_streaming_memory;
 mod vault_support;
 mod vault_tamper;
+mod web_page;

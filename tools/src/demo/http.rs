@@ -1,0 +1,101 @@
+//! A small blocking HTTP/1.1 client for the remote demo: one connection a
+//! request (`Connection: close`), JSON or raw bodies, bearer tokens,
+//! chunked responses. Plain `http://` only: the demo talks to a node on a
+//! trusted network or through a TLS-terminating proxy; pulling a TLS stack
+//! into the command for that would add a C build to every fresh machine.
+
+use anyhow::{bail, Context, Result};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+/// A node's base address.
+pub struct Http {
+    authority: String,
+}
+
+/// An answer: status and body.
+pub struct Reply {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    /// The body as JSON, or the problem document's detail as the error.
+    pub fn json(self, what: &str) -> Result<serde_json::Value> {
+        let value: serde_json::Value = serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null);
+        if !(200..300).contains(&self.status) {
+            bail!("{what}: HTTP {} {}", self.status, value.get("detail").and_then(|d| d.as_str()).unwrap_or(""));
+        }
+        Ok(value)
+    }
+}
+
+impl Http {
+    /// `http://host:port` (a trailing slash is allowed).
+    pub fn new(url: &str) -> Result<Self> {
+        let rest = url.strip_prefix("http://").context("the server address must start with http://")?;
+        let authority = rest.trim_end_matches('/');
+        if authority.is_empty() || authority.contains('/') {
+            bail!("the server address must be http://host:port, got {url}");
+        }
+        Ok(Http { authority: authority.to_owned() })
+    }
+
+    pub fn request(&self, method: &str, path: &str, token: Option<&str>, body: Option<(&str, &[u8])>) -> Result<Reply> {
+        let mut stream =
+            TcpStream::connect(&self.authority).with_context(|| format!("connecting to {}", self.authority))?;
+        stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.authority);
+        if let Some(token) = token {
+            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        let (content_type, bytes) = body.unwrap_or(("application/json", &[]));
+        if body.is_some() {
+            head.push_str(&format!("Content-Type: {content_type}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
+        stream.write_all(head.as_bytes())?;
+        stream.write_all(bytes)?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).with_context(|| format!("reading the answer to {method} {path}"))?;
+        parse(&raw).with_context(|| format!("the answer to {method} {path}"))
+    }
+
+    pub fn json(&self, method: &str, path: &str, token: Option<&str>, body: &serde_json::Value) -> Result<Reply> {
+        let bytes = serde_json::to_vec(body)?;
+        self.request(method, path, token, Some(("application/json", &bytes)))
+    }
+}
+
+fn parse(raw: &[u8]) -> Result<Reply> {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").context("no end of headers")?;
+    let head = std::str::from_utf8(&raw[..split]).context("headers are not text")?;
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().context("no status line")?;
+    let status = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).context("no status code")?;
+    let chunked = lines.any(|l| {
+        l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.to_ascii_lowercase().contains("chunked")
+    });
+    let body = &raw[split + 4..];
+    let body = if chunked { dechunk(body)? } else { body.to_vec() };
+    Ok(Reply { status, body })
+}
+
+fn dechunk(mut body: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = body.windows(2).position(|w| w == b"\r\n").context("chunk size line")?;
+        let size_text = std::str::from_utf8(&body[..line_end])?.split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size_text, 16).context("chunk size")?;
+        body = &body[line_end + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        if body.len() < size + 2 {
+            bail!("the body ends inside a chunk");
+        }
+        out.extend_from_slice(&body[..size]);
+        body = &body[size + 2..];
+    }
+}
