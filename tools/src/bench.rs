@@ -30,14 +30,16 @@ pub struct BenchOptions {
     pub append_entries: usize,
     /// Signed licenses exported and verified offline from their bundles.
     pub license_bundles: usize,
+    /// Signed licenses verified online, in process and over HTTP.
+    pub http_licenses: usize,
 }
 
-struct Row {
-    figure: String,
-    value: String,
-    limit: String,
-    ratio: String,
-    goal: String,
+pub(crate) struct Row {
+    pub(crate) figure: String,
+    pub(crate) value: String,
+    pub(crate) limit: String,
+    pub(crate) ratio: String,
+    pub(crate) goal: String,
 }
 
 fn rate(n: f64, elapsed: Duration) -> f64 {
@@ -96,15 +98,15 @@ fn raw_synced_writes() -> Result<f64> {
 }
 
 /// A node in a temporary folder with one registered agency.
-struct BenchNode {
-    node: Node,
-    agency: AgencyCode,
-    agency_key: SigningKey,
+pub(crate) struct BenchNode {
+    pub(crate) node: std::sync::Arc<Node>,
+    pub(crate) agency: AgencyCode,
+    pub(crate) agency_key: SigningKey,
     _tmp: tempfile::TempDir,
 }
 
 impl BenchNode {
-    fn new() -> Result<Self> {
+    pub(crate) fn new() -> Result<Self> {
         let tmp = tempfile::tempdir()?;
         let node = Node::init(DataDir::new(tmp.path().join("data")), "bench.safebox")?;
         let root = node.dir.root_key()?;
@@ -116,7 +118,7 @@ impl BenchNode {
             key: keys::public_key(&agency_key),
         });
         node.ledger.append(Entry::new(ChainId::License, &keys::public_key(&root), register).sign(&root))?;
-        Ok(BenchNode { node, agency, agency_key, _tmp: tmp })
+        Ok(BenchNode { node: std::sync::Arc::new(node), agency, agency_key, _tmp: tmp })
     }
 
     fn issuance(&self, serial: u64) -> SignedEntry {
@@ -135,7 +137,7 @@ impl BenchNode {
     }
 
     /// Appends the entries from `writers` threads; returns appends/s.
-    fn append_all(&self, entries: Vec<SignedEntry>, writers: usize) -> f64 {
+    pub(crate) fn append_all(&self, entries: Vec<SignedEntry>, writers: usize) -> f64 {
         let count = entries.len();
         let next = AtomicUsize::new(0);
         let slots: Vec<std::sync::Mutex<Option<SignedEntry>>> =
@@ -311,6 +313,7 @@ pub fn run(options: &BenchOptions) -> Result<()> {
     drop(bench);
 
     rows.extend(license_rows(options.license_bundles)?);
+    rows.extend(crate::bench_http::rows(options.http_licenses)?);
     rows.extend(vault_rows()?);
     print_table(&rows, cores);
     Ok(())
@@ -326,52 +329,13 @@ pub fn run(options: &BenchOptions) -> Result<()> {
 /// a 64-byte message (what eddsa-jcs-2022 signs), measured in turns with
 /// it.
 fn license_rows(count: usize) -> Result<Vec<Row>> {
-    use safebox_chain::credential::{
-        credential_digest, sign_license, AreaCode, CivilDate, HolderCode, LicenseFields, LicenseIdentifier,
-        LicenseTypeCode, UtcTime, VerificationMethod,
-    };
+    use safebox_chain::credential::UtcTime;
     use safebox_chain::verify::{build_bundles, BundleVerifier, NodeVerifierKey};
 
     let count = count.max(1);
     eprintln!("signing and issuing {count} licenses for offline verification…");
     let bench = BenchNode::new()?;
-    let type_code = LicenseTypeCode::parse("11100000000013338W011")?;
-    let method = VerificationMethod::did_key(&keys::public_key(&bench.agency_key));
-    let created = UtcTime::parse("2024-01-02T03:04:05Z")?;
-    let holder = HolderCode::UnifiedSocialCreditCode(AgencyCode::with_check_character("91370100MA3C00000")?);
-    let mut credentials = Vec::with_capacity(count);
-    let mut entries = Vec::with_capacity(count);
-    for i in 0..count {
-        let fields = LicenseFields {
-            identifier: LicenseIdentifier::new(&type_code, &bench.agency, &format!("B{i:08}"), 1)?,
-            license_name: "营业执照".into(),
-            license_number: format!("BENCH{i:08}"),
-            holder_name: "济南示例科技有限公司".into(),
-            holder_code: holder.clone(),
-            issuing_agency: "bench agency".into(),
-            issue_date: CivilDate::parse("2024-01-02")?,
-            validity_start: CivilDate::parse("2024-01-02")?,
-            validity_end: Some(CivilDate::parse("2044-01-01")?),
-            jurisdiction_code: AreaCode::parse("370171")?,
-            previous_identifier: None,
-        };
-        let credential = sign_license(fields, &bench.agency_key, &method, created)?;
-        let license = credential.license();
-        let issued = LicenseIssued {
-            license: license.identifier().license_id(),
-            agency: bench.agency.clone(),
-            license_type: type_code.as_str().to_owned(),
-            holder: Commitment([7; 32]),
-            credential: credential_digest(&credential),
-            valid_from: license.valid_from().timestamp(),
-            valid_until: license.valid_until().map(|t| t.timestamp()),
-            previous: None,
-        };
-        let entry = Entry::new(ChainId::License, &keys::public_key(&bench.agency_key), Payload::LicenseIssued(issued));
-        entries.push(entry.sign(&bench.agency_key));
-        credentials.push(credential);
-    }
-    bench.append_all(entries, 64);
+    let credentials = bench_licenses(&bench, count)?;
     let ledger = &bench.node.ledger;
     let bundles: Vec<Vec<u8>> =
         build_bundles(ledger, &bench.node.dir.node_key()?, &credentials)?.iter().map(|b| b.to_json_bytes()).collect();
@@ -435,6 +399,53 @@ fn license_rows(count: usize) -> Result<Vec<Row>> {
             goal: String::new(),
         },
     ])
+}
+
+/// `count` licenses with real eddsa-jcs-2022 signatures by the bench
+/// agency, issued on `bench`'s license chain.
+pub(crate) fn bench_licenses(bench: &BenchNode, count: usize) -> Result<Vec<safebox_chain::credential::SignedLicense>> {
+    use safebox_chain::credential::{
+        credential_digest, sign_license, AreaCode, CivilDate, HolderCode, LicenseFields, LicenseIdentifier,
+        LicenseTypeCode, UtcTime, VerificationMethod,
+    };
+    let type_code = LicenseTypeCode::parse("11100000000013338W011")?;
+    let method = VerificationMethod::did_key(&keys::public_key(&bench.agency_key));
+    let created = UtcTime::parse("2024-01-02T03:04:05Z")?;
+    let holder = HolderCode::UnifiedSocialCreditCode(AgencyCode::with_check_character("91370100MA3C00000")?);
+    let mut credentials = Vec::with_capacity(count);
+    let mut entries = Vec::with_capacity(count);
+    for i in 0..count {
+        let fields = LicenseFields {
+            identifier: LicenseIdentifier::new(&type_code, &bench.agency, &format!("B{i:08}"), 1)?,
+            license_name: "营业执照".into(),
+            license_number: format!("BENCH{i:08}"),
+            holder_name: "济南示例科技有限公司".into(),
+            holder_code: holder.clone(),
+            issuing_agency: "bench agency".into(),
+            issue_date: CivilDate::parse("2024-01-02")?,
+            validity_start: CivilDate::parse("2024-01-02")?,
+            validity_end: Some(CivilDate::parse("2044-01-01")?),
+            jurisdiction_code: AreaCode::parse("370171")?,
+            previous_identifier: None,
+        };
+        let credential = sign_license(fields, &bench.agency_key, &method, created)?;
+        let license = credential.license();
+        let issued = LicenseIssued {
+            license: license.identifier().license_id(),
+            agency: bench.agency.clone(),
+            license_type: type_code.as_str().to_owned(),
+            holder: Commitment([7; 32]),
+            credential: credential_digest(&credential),
+            valid_from: license.valid_from().timestamp(),
+            valid_until: license.valid_until().map(|t| t.timestamp()),
+            previous: None,
+        };
+        let entry = Entry::new(ChainId::License, &keys::public_key(&bench.agency_key), Payload::LicenseIssued(issued));
+        entries.push(entry.sign(&bench.agency_key));
+        credentials.push(credential);
+    }
+    bench.append_all(entries, 64);
+    Ok(credentials)
 }
 
 /// A deterministic source of `left` bytes, cheap enough not to be what is

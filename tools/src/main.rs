@@ -2,7 +2,9 @@
 
 mod audit;
 mod bench;
+mod bench_http;
 mod demo;
+mod http_client;
 mod init;
 mod keys;
 mod license;
@@ -72,6 +74,9 @@ enum Command {
         /// Signed licenses whose proof bundles are verified offline.
         #[arg(long, default_value_t = 1_000)]
         license_bundles: usize,
+        /// Signed licenses verified online, in process and over HTTP.
+        #[arg(long, default_value_t = 200)]
+        http_licenses: usize,
     },
     /// Run the seed case end to end: an investor opens a company through
     /// the whole "open a company" bundle, reusing what her box holds. On an
@@ -136,8 +141,14 @@ fn main() -> ExitCode {
             demo::run_remote(&server, token.as_deref().unwrap_or_default(), bundles.as_deref())
         }
         Command::Keys { command: KeysCommand::RotateMaster { data } } => keys::rotate_master(&data),
-        Command::Bench { proof_entries, memory_entries, append_entries, license_bundles } => {
-            bench::run(&bench::BenchOptions { proof_entries, memory_entries, append_entries, license_bundles })
+        Command::Bench { proof_entries, memory_entries, append_entries, license_bundles, http_licenses } => {
+            bench::run(&bench::BenchOptions {
+                proof_entries,
+                memory_entries,
+                append_entries,
+                license_bundles,
+                http_licenses,
+            })
         }
     };
     match result {

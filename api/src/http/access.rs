@@ -122,6 +122,8 @@ pub const ROUTES: &[Route] = &[
     route!(POST "/v1/applications/{application}/review", AGENCY, owned),
     route!(POST "/v1/applications/{application}/decision", AGENCY, owned),
     route!(POST "/v1/uses", AGENCY, owned),
+    route!(POST "/v1/uses/prepare", AGENCY, owned),
+    route!(POST "/v1/uses/signed", AGENCY, owned),
 ];
 
 /// The table as ARCHITECTURE.md prints it (a test keeps the two equal).

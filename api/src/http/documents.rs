@@ -262,3 +262,64 @@ fn percent_encode(name: &str) -> String {
         })
         .collect()
 }
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PreparedUse {
+    /// The unsigned `document.used` entry (its canonical JSON): the agency
+    /// signs exactly these bytes with its current key and sends the entry
+    /// back with `sig` to `POST /v1/uses/signed`.
+    #[schema(value_type = Object)]
+    pub entry: serde_json::Value,
+}
+
+/// For an agency that signs on its own: the entry to sign for a read.
+#[utoipa::path(post, path = "/v1/uses/prepare", tag = "documents", request_body = UseBody, responses((status = 200, description = "the entry to sign", body = PreparedUse), (status = 409, description = "no usable grant", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+pub async fn prepare_use(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<UseBody>,
+) -> Result<Json<PreparedUse>, Problem> {
+    let agency = caller.agency().cloned().ok_or_else(|| Problem::internal("agency route without an agency"))?;
+    let entry = app
+        .run(move |node| {
+            let state = node.ledger.store().state();
+            let record = safebox_chain::state::agency(&state, &agency)?
+                .ok_or_else(|| safebox_chain::state::Refusal::UnknownAgency(agency.clone()))?;
+            let key = safebox_chain::state::key_record(&state, &record.current_key)?
+                .ok_or_else(|| ServiceError::storage("the agency's current key has no record"))?
+                .key;
+            let request = UseRequest {
+                box_ref: body.box_ref,
+                grant: body.grant,
+                document: body.document,
+                agency,
+                matter: body.matter,
+                purpose: body.purpose,
+            };
+            node.prepare_use(&request, &key)
+        })
+        .await?;
+    let value = serde_json::from_slice(&entry.signing_bytes()).map_err(|e| Problem::internal(e.to_string()))?;
+    Ok(Json(PreparedUse { entry: value }))
+}
+
+/// An agency's own signed `document.used`: recorded, then the bytes
+/// stream, as for a read the node signs.
+#[utoipa::path(post, path = "/v1/uses/signed", tag = "documents", request_body(content = Object, content_type = "application/json"), responses((status = 200, description = "the document's bytes, streamed after the use is on the service chain"), (status = 400, description = "not a signed use by the caller's agency", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 409, description = "refused by the chain's rules", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+pub async fn signed_use(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<serde_json::Value>,
+) -> Result<Response, Problem> {
+    let agency = caller.agency().cloned().ok_or_else(|| Problem::internal("agency route without an agency"))?;
+    let bytes = serde_json::to_vec(&body).map_err(|e| Problem::bad_request("bad-json", e.to_string()))?;
+    let signed =
+        safebox_chain::SignedEntry::from_json(&bytes).map_err(|e| Problem::bad_request("bad-entry", e.to_string()))?;
+    match &signed.entry.payload {
+        safebox_chain::payload::Payload::DocumentUsed(used) if used.agency == agency => {}
+        _ => return Err(Problem::bad_request("wrong-kind", "expected a document.used entry of the caller's agency")),
+    }
+    let body =
+        stream_out(&app, move |node, mut out| node.read_document_as_agency(signed, &mut out).map(|_| ())).await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
+}

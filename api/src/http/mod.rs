@@ -186,6 +186,8 @@ fn routes(_state: AppState) -> Router<AppState> {
         .route("/v1/boxes/{box}/plans/{matter}", get(applications::plan))
         .route("/v1/boxes/{box}/bundles", get(licenses::bundles_of_box))
         .route("/v1/uses", post(documents::use_document))
+        .route("/v1/uses/prepare", post(documents::prepare_use))
+        .route("/v1/uses/signed", post(documents::signed_use))
         .route("/metrics", get(metrics::scrape))
 }
 

@@ -13,6 +13,7 @@ mod credential_w3c_vectors;
 mod demo;
 mod ed25519_vectors;
 mod http_authorization;
+mod http_client_signed;
 mod http_openapi;
 mod http_protection;
 mod http_read_api;

@@ -13,10 +13,8 @@
 //! | `mod.rs` | the story, told over a `Backend` |
 //! | `embedded.rs` | `Backend` on a `Node` in this process |
 //! | `remote.rs` | `Backend` over the HTTP API |
-//! | `http.rs` | a small blocking HTTP/1.1 client for `remote.rs` |
 
 mod embedded;
-mod http;
 mod remote;
 
 use anyhow::{bail, Context, Result};

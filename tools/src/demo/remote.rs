@@ -2,8 +2,8 @@
 //! agencies and opens the box, each agency acts with a token of its own,
 //! the applicant with the token her box came with.
 
-use super::http::Http;
 use super::{Applied, Backend, Material, Provided, Totals, Upload};
+use crate::http_client::Http;
 use anyhow::{bail, Context, Result};
 use base64::prelude::*;
 use safebox_api::catalog::Catalog;

@@ -1,11 +1,12 @@
-//! A small blocking HTTP/1.1 client for the remote demo: one connection a
-//! request (`Connection: close`), JSON or raw bodies, bearer tokens,
-//! chunked responses. Plain `http://` only: the demo talks to a node on a
-//! trusted network or through a TLS-terminating proxy; pulling a TLS stack
-//! into the command for that would add a C build to every fresh machine.
+//! A small blocking HTTP/1.1 client for the remote demo and the HTTP
+//! benchmark: one connection a request (`Connection: close`) or a kept-alive
+//! connection, JSON or raw bodies, bearer tokens, chunked responses. Plain
+//! `http://` only: the demo talks to a node on a trusted network or through
+//! a TLS-terminating proxy; pulling a TLS stack into the command for that
+//! would add a C build to every fresh machine.
 
 use anyhow::{bail, Context, Result};
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -97,5 +98,53 @@ fn dechunk(mut body: &[u8]) -> Result<Vec<u8>> {
         }
         out.extend_from_slice(&body[..size]);
         body = &body[size + 2..];
+    }
+}
+
+/// One kept-alive connection: requests go one after the other on it, as a
+/// client with a connection pool sends them.
+pub struct Connection {
+    reader: BufReader<TcpStream>,
+    authority: String,
+}
+
+impl Connection {
+    pub fn open(authority: &str) -> Result<Self> {
+        let stream = TcpStream::connect(authority).with_context(|| format!("connecting to {authority}"))?;
+        stream.set_nodelay(true)?;
+        Ok(Connection { reader: BufReader::new(stream), authority: authority.to_owned() })
+    }
+
+    /// POSTs a JSON body and reads the answer, whose length the server
+    /// states (`Content-Length`).
+    pub fn post_json(&mut self, path: &str, body: &[u8]) -> Result<Reply> {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            self.authority,
+            body.len()
+        );
+        let stream = self.reader.get_mut();
+        stream.write_all(head.as_bytes())?;
+        stream.write_all(body)?;
+        let mut status_line = String::new();
+        self.reader.read_line(&mut status_line)?;
+        let status = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).context("no status code")?;
+        let mut length = None;
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line)?;
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    length = value.trim().parse::<usize>().ok();
+                }
+            }
+        }
+        let mut body = vec![0; length.context("the answer states no Content-Length")?];
+        self.reader.read_exact(&mut body)?;
+        Ok(Reply { status, body })
     }
 }
