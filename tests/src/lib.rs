@@ -145,3 +145,57 @@ fn derived_key(root: &[u8; 32]) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     Sha256::new().chain_update(b"safebox-test-agency-key").chain_update(root).finalize().into()
 }
+
+/// `safebox serve` running as a child process on an ephemeral port, killed
+/// when dropped so that a failing assertion leaves no server behind.
+pub struct Served {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// What it printed before it listened (the admin token of `--init`).
+    pub printed: Vec<String>,
+}
+
+impl Served {
+    /// Starts `safebox serve --listen 127.0.0.1:0 --data DATA` with `extra`
+    /// arguments, and waits for the address it prints.
+    pub fn start(data: &std::path::Path, extra: &[&str]) -> Self {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(safebox_bin())
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .arg("--data")
+            .arg(data)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn safebox serve");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut printed = Vec::new();
+        let base = loop {
+            let line = lines.next().expect("serve prints the address it listens on").expect("utf-8 line");
+            if let Some(url) = line.strip_prefix("listening on ") {
+                break url.to_owned();
+            }
+            printed.push(line);
+        };
+        // Keep reading what the server prints, so that it never writes to a
+        // closed pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Served { child, base, printed }
+    }
+
+    /// Stops the server (SIGKILL, as a crash would).
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

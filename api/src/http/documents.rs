@@ -167,6 +167,20 @@ pub struct UseBody {
     pub purpose: Purpose,
 }
 
+impl UseBody {
+    /// The read the calling agency asks for.
+    fn request(self, agency: safebox_chain::AgencyCode) -> UseRequest {
+        UseRequest {
+            box_ref: self.box_ref,
+            grant: self.grant,
+            document: self.document,
+            agency,
+            matter: self.matter,
+            purpose: self.purpose,
+        }
+    }
+}
+
 /// An agency reads a document under a grant: the node signs the use with
 /// the agency's key it holds, records it, then streams the bytes.
 #[utoipa::path(post, path = "/v1/uses", tag = "documents", request_body = UseBody, responses((status = 200, description = "the document's bytes, streamed after the use is on the service chain"), (status = 409, description = "no usable grant", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
@@ -176,14 +190,7 @@ pub async fn use_document(
     JsonBody(body): JsonBody<UseBody>,
 ) -> Result<Response, Problem> {
     let agency = caller.agency().cloned().ok_or_else(|| Problem::internal("agency route without an agency"))?;
-    let request = UseRequest {
-        box_ref: body.box_ref,
-        grant: body.grant,
-        document: body.document,
-        agency,
-        matter: body.matter,
-        purpose: body.purpose,
-    };
+    let request = body.request(agency);
     let body = stream_out(&app, move |node, mut out| {
         let key = node.agency_signing_key(&request.agency)?;
         node.read_with_agency_key(&request, &key, &mut out).map(|_| ())
@@ -288,14 +295,7 @@ pub async fn prepare_use(
             let key = safebox_chain::state::key_record(&state, &record.current_key)?
                 .ok_or_else(|| ServiceError::storage("the agency's current key has no record"))?
                 .key;
-            let request = UseRequest {
-                box_ref: body.box_ref,
-                grant: body.grant,
-                document: body.document,
-                agency,
-                matter: body.matter,
-                purpose: body.purpose,
-            };
+            let request = body.request(agency);
             node.prepare_use(&request, &key)
         })
         .await?;

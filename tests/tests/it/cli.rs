@@ -1,9 +1,8 @@
 //! The `safebox` command end to end: `init`, `serve` on a real socket with
 //! an ephemeral port, and `audit` of what it served.
 
-use safebox_tests::safebox_bin;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use safebox_tests::{safebox_bin, Served};
+use std::process::Command;
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
@@ -35,20 +34,8 @@ fn init_twice_is_refused_with_one_readable_line() {
 fn serve_answers_on_a_real_socket_and_audit_passes_after() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let mut child = Command::new(safebox_bin())
-        .args(["serve", "--init", "--name", "zone.example", "--listen", "127.0.0.1:0", "--data"])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("serve printed its address").unwrap();
-        if let Some(url) = line.strip_prefix("listening on ") {
-            break url.to_owned();
-        }
-    };
+    let server = Served::start(&data, &["--init", "--name", "zone.example"]);
+    let base = server.base.clone();
     let agent = agent();
     let mut response = agent.get(format!("{base}/v1/node")).call().unwrap();
     assert_eq!(response.status().as_u16(), 200);
@@ -64,8 +51,7 @@ fn serve_answers_on_a_real_socket_and_audit_passes_after() {
     let response = agent.get(format!("{base}/v1/chains/bogus/checkpoint")).call().unwrap();
     assert_eq!(response.status().as_u16(), 404);
 
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.kill();
     let audit = Command::new(safebox_bin()).args(["audit", "--data"]).arg(&data).output().unwrap();
     assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
     assert!(String::from_utf8_lossy(&audit.stdout).contains("intact"));

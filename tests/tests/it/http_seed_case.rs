@@ -5,9 +5,9 @@
 //! document up and down and reads her access log, and `safebox audit`
 //! replays what was served.
 
-use safebox_tests::safebox_bin;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, Stdio};
+use safebox_tests::{safebox_bin, Served};
+use std::io::Read;
+use std::process::Command;
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
@@ -23,25 +23,15 @@ fn after<'a>(text: &'a str, prefix: &str) -> &'a str {
 fn the_seed_case_runs_over_http_and_the_served_data_audits_clean() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let mut server = Command::new(safebox_bin())
-        .args(["serve", "--init", "--name", "jinan.example", "--listen", "127.0.0.1:0", "--data"])
-        .arg(&data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-    let (mut admin, mut base) = (None, None);
-    while base.is_none() {
-        let line = lines.next().expect("serve prints its token and address").unwrap();
-        if let Some(token) = line.strip_prefix("admin token: ") {
-            admin = Some(token.split_whitespace().next().unwrap().to_owned());
-        }
-        if let Some(url) = line.strip_prefix("listening on ") {
-            base = Some(url.to_owned());
-        }
-    }
-    let (admin, base) = (admin.expect("serve --init prints the admin token"), base.unwrap());
+    let server = Served::start(&data, &["--init", "--name", "jinan.example"]);
+    let admin = server
+        .printed
+        .iter()
+        .find_map(|l| l.strip_prefix("admin token: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("serve --init prints the admin token")
+        .to_owned();
+    let base = server.base.clone();
 
     let bundles = tmp.path().join("bundles");
     let demo = Command::new(safebox_bin())
@@ -95,30 +85,14 @@ fn the_seed_case_runs_over_http_and_the_served_data_audits_clean() {
     let mut got = Vec::new();
     down.body_mut().as_reader().read_to_end(&mut got).unwrap();
     assert!(got == content, "the download differs from the upload");
-    let log: serde_json::Value = serde_json::from_str(
-        &agent
-            .get(format!("{base}/v1/boxes/{box_id}/access-log"))
-            .header("authorization", &bearer)
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap(),
-    )
-    .unwrap();
+    let get_json = |path: &str| -> serde_json::Value {
+        let mut response = agent.get(format!("{base}{path}")).header("authorization", &bearer).call().unwrap();
+        serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+    };
+    let log = get_json(&format!("/v1/boxes/{box_id}/access-log"));
     // Registration read 3 documents, every later matter 1.
     assert_eq!(log["uses"].as_array().unwrap().len(), 7, "{log}");
-    let licenses: serde_json::Value = serde_json::from_str(
-        &agent
-            .get(format!("{base}/v1/boxes/{box_id}/licenses"))
-            .header("authorization", &bearer)
-            .call()
-            .unwrap()
-            .body_mut()
-            .read_to_string()
-            .unwrap(),
-    )
-    .unwrap();
+    let licenses = get_json(&format!("/v1/boxes/{box_id}/licenses"));
     assert_eq!(licenses.as_array().unwrap().len(), 5);
     let verified = agent
         .post(format!("{base}/v1/licenses/verify"))
@@ -132,8 +106,7 @@ fn the_seed_case_runs_over_http_and_the_served_data_audits_clean() {
     assert_eq!(verified["mode"], "online");
     assert!(verified["verdict"]["checks"].as_array().unwrap().iter().all(|c| c["outcome"] == "passed"), "{verified}");
 
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
     let audit = Command::new(safebox_bin()).args(["audit", "--data"]).arg(&data).output().unwrap();
     assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stdout));
 }

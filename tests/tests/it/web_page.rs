@@ -13,53 +13,17 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use safebox_tests::safebox_bin;
+use safebox_tests::{safebox_bin, Served};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The agency that issues business licenses in the demo's catalog.
 const MARKET_REGULATION: &str = "11370100MB28559107";
 const REASON: &str = "虚假登记";
 const CHECKS: [&str; 5] = ["signature", "issuer_key", "on_chain", "status", "validity"];
-
-/// `safebox serve`, killed when dropped so a failing assertion leaves no
-/// server behind.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(data: &Path) -> Server {
-    let mut child = Command::new(safebox_bin())
-        .args(["serve", "--listen", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("serve prints the address it listens on").unwrap();
-        if let Some(url) = line.strip_prefix("listening on ") {
-            break url.to_owned();
-        }
-    };
-    // Keep reading what the server prints, so that it never writes to a
-    // closed pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    Server { child, base }
-}
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder().http_status_as_error(false).build().into()
@@ -215,7 +179,7 @@ fn the_page_shows_each_check_for_valid_revoked_and_tampered_licenses_and_the_app
     let admin = after(&out, "admin token: ").to_owned();
     let applicant = after(&out, "her applicant token: ").to_owned();
 
-    let server = serve(&data);
+    let server = Served::start(&data, &[]);
     let base = server.base.as_str();
     let me = get(base, "/v1/me", &applicant);
     let box_id = me["box"].as_str().unwrap().to_owned();
