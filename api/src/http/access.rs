@@ -99,6 +99,7 @@ pub const ROUTES: &[Route] = &[
     route!(GET "/v1/agencies", Access::Public),
     route!(POST "/v1/agencies", ADMIN),
     route!(POST "/v1/agencies/{agency}/key-rotation", ADMIN),
+    route!(POST "/v1/agencies/{agency}/retirement", ADMIN),
     route!(POST "/v1/agencies/{agency}/licenses", AGENCY, owned),
     route!(GET "/v1/tokens", ADMIN),
     route!(POST "/v1/tokens", ADMIN),

@@ -83,3 +83,23 @@ pub async fn rotate_key(
     let appended = app.run(move |node| node.rotate_agency_key(&agency)).await?;
     Ok(Json(current_key(&app, code, appended.index).await?))
 }
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Retired {
+    #[schema(value_type = String)]
+    pub code: AgencyCode,
+    /// License-chain index of `agency.retired`.
+    pub index: u64,
+}
+
+/// The admin retires an agency: its key signs nothing from now on.
+#[utoipa::path(post, path = "/v1/agencies/{agency}/retirement", tag = "agencies", params(("agency" = String, Path)), responses((status = 200, description = "retired", body = Retired), (status = 404, description = "no such agency", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 409, description = "already retired", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+pub async fn retire(
+    State(app): State<AppState>,
+    PathParams(code): PathParams<String>,
+) -> Result<Json<Retired>, Problem> {
+    let code = AgencyCode::parse(&code).map_err(|e| Problem::bad_request("bad-path", e.to_string()))?;
+    let agency = code.clone();
+    let appended = app.run(move |node| node.retire_agency(&agency)).await?;
+    Ok(Json(Retired { code, index: appended.index }))
+}

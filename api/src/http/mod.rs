@@ -167,6 +167,7 @@ fn routes(_state: AppState) -> Router<AppState> {
         .route("/v1/licenses/{license}/renewal", post(licenses::renew))
         .route("/v1/agencies", get(agencies::list).post(agencies::register))
         .route("/v1/agencies/{agency}/key-rotation", post(agencies::rotate_key))
+        .route("/v1/agencies/{agency}/retirement", post(agencies::retire))
         .route("/v1/agencies/{agency}/licenses", post(licenses::issue))
         .route("/v1/tokens", get(tokens::list).post(tokens::issue))
         .route("/v1/tokens/{token}", axum::routing::delete(tokens::revoke))

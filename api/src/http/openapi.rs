@@ -34,7 +34,7 @@ impl Modify for BearerTokens {
         applications::decide, applications::plan,
         licenses::verify, licenses::show, licenses::qr_svg, licenses::qr_png, licenses::change_status, licenses::renew,
         licenses::issue, licenses::of_box, licenses::bundles_of_box,
-        agencies::list, agencies::register, agencies::rotate_key,
+        agencies::list, agencies::register, agencies::rotate_key, agencies::retire,
         tokens::list, tokens::issue, tokens::revoke, tokens::me,
         boxes::open, boxes::show, boxes::erase, boxes::give_grant, boxes::withdraw_grant, boxes::access_log,
         documents::list, documents::upload, documents::download, documents::use_document, documents::prepare_use,

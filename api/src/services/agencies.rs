@@ -8,7 +8,7 @@
 use crate::services::error::ServiceError;
 use crate::Node;
 use ed25519_dalek::SigningKey;
-use safebox_chain::payload::{AgencyKeyRotated, AgencyRegistered, Payload};
+use safebox_chain::payload::{AgencyKeyRotated, AgencyRegistered, AgencyRetired, Payload};
 use safebox_chain::state::{self, Refusal};
 use safebox_chain::{keys, AgencyCode, Appended, ChainId, Entry};
 
@@ -65,6 +65,15 @@ impl Node {
             self.ledger.append(Entry::new(ChainId::License, &keys::public_key(&root), rotate).sign(&root))?;
         self.dir.commit_pending_agency_key(agency)?;
         Ok(appended)
+    }
+
+    /// Retires `agency`: the root authority appends `agency.retired`; its
+    /// key signs nothing from then on, and what it signed before stays
+    /// valid.
+    pub fn retire_agency(&self, agency: &AgencyCode) -> Result<Appended, ServiceError> {
+        let root = self.dir.root_key()?;
+        let retire = Payload::AgencyRetired(AgencyRetired { agency: agency.clone() });
+        Ok(self.ledger.append(Entry::new(ChainId::License, &keys::public_key(&root), retire).sign(&root))?)
     }
 
     /// The key this node holds for `agency`, if it is the agency's current

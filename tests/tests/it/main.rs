@@ -12,6 +12,7 @@ mod credential_license;
 mod credential_w3c_vectors;
 mod demo;
 mod ed25519_vectors;
+mod http_agencies;
 mod http_authorization;
 mod http_client_signed;
 mod http_openapi;
