@@ -6,6 +6,7 @@
 //! does not.
 
 use super::codes::{AreaCode, HolderCode};
+use super::data_integrity::DataIntegrityProof;
 use super::datetime::{CivilDate, UtcTime};
 use super::identifier::{LicenseIdentifier, LicenseTypeCode};
 use super::license::{ElectronicLicense, LicenseError, LicenseFields};
@@ -41,6 +42,34 @@ pub(super) struct LicenseWire {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     valid_until: Option<UtcTime>,
     credential_subject: SubjectWire,
+}
+
+/// A signed license read in one pass from its text: `LicenseWire`'s members
+/// and `proof`, none unknown. Only for text already known to be canonical
+/// (so without duplicate keys); whatever it reads is then held to exactly
+/// the checks of the general reader (`SignedLicense::from_value`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct SignedLicenseWire {
+    #[serde(rename = "@context")]
+    context: Vec<String>,
+    credential_subject: SubjectWire,
+    id: String,
+    issuer: IssuerWire,
+    proof: DataIntegrityProof,
+    #[serde(rename = "type")]
+    types: Vec<String>,
+    valid_from: UtcTime,
+    #[serde(default)]
+    valid_until: Option<UtcTime>,
+}
+
+impl SignedLicenseWire {
+    /// The license's members and the proof, apart.
+    pub(super) fn split(self) -> (LicenseWire, DataIntegrityProof) {
+        let SignedLicenseWire { context, credential_subject, id, issuer, proof, types, valid_from, valid_until } = self;
+        (LicenseWire { context, credential_subject, id, issuer, types, valid_from, valid_until }, proof)
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -118,6 +147,11 @@ impl From<&ElectronicLicense> for LicenseWire {
 }
 
 impl LicenseWire {
+    /// `@context` as read.
+    pub(super) fn context(&self) -> &[String] {
+        &self.context
+    }
+
     /// Reads the members as a license, naming the first that disagrees
     /// with its source.
     pub(super) fn into_license(self) -> Result<ElectronicLicense, LicenseError> {
@@ -161,7 +195,11 @@ impl LicenseWire {
             ("validFrom", Some(self.valid_from), "credentialSubject.validityStart", Some(license.valid_from())),
             ("validUntil", self.valid_until, "credentialSubject.validityEnd", license.valid_until()),
         ] {
-            agree(field, &optional_text(found), source_field, &optional_text(expected))?;
+            // Equal instants are equal texts (one spelling each), so the
+            // texts are written only to name a disagreement.
+            if found != expected {
+                agree(field, &optional_text(found), source_field, &optional_text(expected))?;
+            }
         }
         Ok(license)
     }

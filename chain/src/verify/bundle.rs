@@ -25,6 +25,7 @@ use base64::prelude::*;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::fmt;
 
 /// The `format` of the bundles this version writes and reads.
@@ -99,6 +100,77 @@ pub enum BundleError {
     Sign(String),
 }
 
+/// A bundle as the verifier reads it from bytes: `ProofBundle`'s members,
+/// types and checks, but its texts borrowed from the input where JSON lets
+/// them be (a string without escapes; the notes, which hold newlines, are
+/// unescaped into their own `String`), and the credential as a slice of
+/// the input. Reading a bundle this way instead of into `ProofBundle` saves
+/// copying the few kilobytes of it that are text; what is read is the same.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BundleText<'a> {
+    #[serde(borrow)]
+    format: Cow<'a, str>,
+    #[serde(borrow)]
+    node_key: Cow<'a, str>,
+    #[serde(borrow)]
+    credential: &'a RawValue,
+    #[serde(borrow)]
+    checkpoint: Cow<'a, str>,
+    issuance: EntryProof,
+    agency_key: EntryProof,
+    #[serde(borrow)]
+    status: StatusText<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatusText<'a> {
+    #[serde(borrow)]
+    snapshot: Cow<'a, str>,
+    leaf: StatusLeaf,
+    #[serde(deserialize_with = "proof_from_json")]
+    proof: InclusionProof,
+}
+
+/// A bundle's parts as verification uses them, borrowed from a
+/// `ProofBundle` or a `BundleText`.
+pub(crate) struct BundleRef<'b> {
+    pub node_key: &'b str,
+    /// The credential's exact text.
+    pub credential: &'b str,
+    pub checkpoint: &'b str,
+    pub issuance: &'b EntryProof,
+    pub agency_key: &'b EntryProof,
+    pub snapshot: &'b str,
+    pub leaf: &'b StatusLeaf,
+    pub status_proof: &'b InclusionProof,
+}
+
+impl<'a> BundleText<'a> {
+    /// Reads a bundle as [`ProofBundle::from_json_bytes`] does; `None`
+    /// where that refuses, and the caller asks it for the reason. The
+    /// text is checked to be UTF-8 once, up front, rather than string by
+    /// string.
+    pub(crate) fn from_json_bytes(bytes: &'a [u8]) -> Option<Self> {
+        let bundle: BundleText = serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()?;
+        (bundle.format == BUNDLE_FORMAT).then_some(bundle)
+    }
+
+    pub(crate) fn parts(&self) -> BundleRef<'_> {
+        BundleRef {
+            node_key: &self.node_key,
+            credential: self.credential.get(),
+            checkpoint: &self.checkpoint,
+            issuance: &self.issuance,
+            agency_key: &self.agency_key,
+            snapshot: &self.status.snapshot,
+            leaf: &self.status.leaf,
+            status_proof: &self.status.proof,
+        }
+    }
+}
+
 impl ProofBundle {
     /// Reads a bundle; `Err` only when the text is not a bundle at all.
     pub fn from_json_bytes(bytes: &[u8]) -> Result<Self, BundleError> {
@@ -107,6 +179,19 @@ impl ProofBundle {
             return Err(BundleError::Format { found: bundle.format });
         }
         Ok(bundle)
+    }
+
+    pub(crate) fn parts(&self) -> BundleRef<'_> {
+        BundleRef {
+            node_key: &self.node_key,
+            credential: self.credential.get(),
+            checkpoint: &self.checkpoint,
+            issuance: &self.issuance,
+            agency_key: &self.agency_key,
+            snapshot: &self.status.snapshot,
+            leaf: &self.status.leaf,
+            status_proof: &self.status.proof,
+        }
     }
 
     /// The bundle as compact JSON.
@@ -124,9 +209,19 @@ fn to_base64<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&BASE64_STANDARD.encode(bytes))
 }
 
+/// Decodes from the text where it lies (no `String` made for it first).
 fn from_base64<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-    let text = String::deserialize(d)?;
-    BASE64_STANDARD.decode(text).map_err(|e| serde::de::Error::custom(format!("entry is not base64: {e}")))
+    struct Text;
+    impl Visitor<'_> for Text {
+        type Value = Vec<u8>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Vec<u8>, E> {
+            BASE64_STANDARD.decode(text).map_err(|e| E::custom(format!("entry is not base64: {e}")))
+        }
+    }
+    d.deserialize_str(Text)
 }
 
 /// Reads an `InclusionProof` exactly as its own `Deserialize` does (the same

@@ -7,7 +7,6 @@ use crate::credential::{credential_digest, verify_license_signature, LicenseIden
 use crate::hash::CredentialDigest;
 use crate::keys::{KeyId, PublicKey};
 use crate::time::Timestamp;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 /// A credential whose proof verified with the key it names.
@@ -77,29 +76,17 @@ fn passed(license: SignedLicense, digest: CredentialDigest, checks: &mut Checks)
 /// general path, which gives the reason. So this path can only ever agree
 /// with the general one, and is only faster.
 fn verify_canonical(text: &str) -> Option<(SignedLicense, CredentialDigest)> {
-    // Canonical text has no duplicate keys at any depth, so the plain
-    // parser reads it exactly as the strict one would.
     let members = canonical_object(text)?;
     let proof = members.iter().find(|m| m.key == "proof")?;
     let proof_text = proof.value_text(text);
     let proof_members = canonical_object(proof_text)?;
-    let document: Value = serde_json::from_str(text).ok()?;
-    let license = SignedLicense::from_value(document).ok()?;
-
-    // Safebox's form: the typed license writes back exactly the document.
-    // For the unsigned part, compare the text without the proof (the
-    // canonical bytes of the document without its proof) with the typed
-    // license written compactly; equal texts are equal values, so equal
-    // canonical bytes. (Written compactly, our own JSON is its canonical
-    // form: ASCII member names, sorted, and strings escaped as JCS escapes
-    // them; were it ever not, this path would only give up.) The proof part
-    // needs no comparison: the typed proof has exactly its seven members,
-    // all required, each with one spelling (`created` one form, the method
-    // kept as text, a 64-byte base58btc value one encoding).
+    // Read straight from the text into its types; see
+    // `SignedLicense::from_canonical_text` for why that is every check of
+    // the general reader, Safebox form included.
+    let license = SignedLicense::from_canonical_text(text)?;
+    // The canonical bytes of the document without its proof: the text with
+    // the member cut out.
     let unsigned = without_member(text, &members, "proof");
-    if serde_json::to_vec(&license.license().to_json()).ok()? != unsigned {
-        return None;
-    }
 
     // eddsa-jcs-2022: SHA-256(JCS(proof config)) ‖ SHA-256(JCS(document)),
     // the proof config being every member of the proof but `proofValue`.
@@ -159,6 +146,7 @@ mod tests {
     use crate::ids::AgencyCode;
     use ed25519_dalek::SigningKey;
     use proptest::prelude::*;
+    use serde_json::Value;
 
     fn signed() -> SignedLicense {
         let key = SigningKey::from_bytes(&[3; 32]);
@@ -202,6 +190,28 @@ mod tests {
         let mut checks = Checks::new();
         let (_, found) = check_signature(pretty.as_bytes(), &mut checks);
         assert_eq!(found.map(|s| s.digest), Some(credential_digest(&license)));
+    }
+
+    /// A `null` optional member reads as absent in a typed reading, so the
+    /// general path refuses it as not in Safebox form; the fast path must
+    /// refuse it too, even properly signed.
+    #[test]
+    fn a_signed_null_member_is_refused_on_both_paths() {
+        use crate::credential::{sign_document, ProofOptions};
+        let key = SigningKey::from_bytes(&[3; 32]);
+        let options = ProofOptions {
+            verification_method: VerificationMethod::did_key(&crate::keys::public_key(&key)),
+            created: Some(UtcTime::parse("2024-01-02T03:04:05Z").unwrap()),
+        };
+        for (path, member) in [("/credentialSubject", "previousIdentifier"), ("", "validUntil")] {
+            let mut unsigned = signed().license().to_json();
+            unsigned.pointer_mut(path).unwrap().as_object_mut().unwrap().insert(member.into(), Value::Null);
+            let secured = sign_document(&unsigned, &options, &key).unwrap();
+            let text = String::from_utf8(crate::canonical::to_vec(&secured).unwrap()).unwrap();
+            assert!(canonical_object(&text).is_some(), "{text}");
+            assert_eq!(general(text.as_bytes()), None, "{member}");
+            assert_eq!(verify_canonical(&text), None, "{member}");
+        }
     }
 
     proptest! {

@@ -28,7 +28,7 @@
 //! proof), and verifies each once. Keyed by the exact input, a memo never
 //! changes a verdict: only its cost.
 
-use super::bundle::{BundleError, EntryProof, ProofBundle};
+use super::bundle::{BundleError, BundleRef, BundleText, EntryProof, ProofBundle};
 use super::credential::{check_signature, check_validity, Signed};
 use super::judge::{
     judge_issuance, judge_key_entry, read_issuance, read_key_entry, status_failure, status_text, when, Issuance,
@@ -141,22 +141,32 @@ impl BundleVerifier {
     /// proof bundle at all; anything wrong inside a bundle is a verdict
     /// naming the check that failed.
     pub fn verify(&mut self, bundle_bytes: &[u8], now: Timestamp) -> Result<Verdict, BundleError> {
+        // The borrowing reader for the usual case; where it refuses, the
+        // owning one reads again and names the reason (or, should it read
+        // what the other did not, verifies that).
+        if let Some(bundle) = BundleText::from_json_bytes(bundle_bytes) {
+            return Ok(self.verify_parts(&bundle.parts(), now));
+        }
         let bundle = ProofBundle::from_json_bytes(bundle_bytes)?;
         Ok(self.verify_bundle(&bundle, now))
     }
 
     /// Verifies a bundle already read.
     pub fn verify_bundle(&mut self, bundle: &ProofBundle, now: Timestamp) -> Verdict {
+        self.verify_parts(&bundle.parts(), now)
+    }
+
+    fn verify_parts(&mut self, bundle: &BundleRef<'_>, now: Timestamp) -> Verdict {
         let mut checks = Checks::new();
         let (node_key, basis) = match &self.trusted {
             Some(key) => (Ok(key.clone()), Basis::TrustedKey { key: key.to_string() }),
             None => (
-                NodeVerifierKey::parse(&bundle.node_key)
+                NodeVerifierKey::parse(bundle.node_key)
                     .map_err(|e| format!("the bundle's node key {:?} cannot be read: {e}", bundle.node_key)),
-                Basis::BundleKey { key: bundle.node_key.clone() },
+                Basis::BundleKey { key: bundle.node_key.to_owned() },
             ),
         };
-        let (license, signed) = check_signature(bundle.credential.get().as_bytes(), &mut checks);
+        let (license, signed) = check_signature(bundle.credential.as_bytes(), &mut checks);
         let Some(signed) = signed else {
             return checks.verdict(license, basis);
         };
@@ -164,7 +174,7 @@ impl BundleVerifier {
 
         let trusted = self.trusted.is_some();
         let found = node_key.and_then(|key| {
-            let checkpoint = self.checkpoints.get_or_verify(&key, &bundle.checkpoint, || {
+            let checkpoint = self.checkpoints.get_or_verify(&key, bundle.checkpoint, || {
                 let head = checkpoint::verify(bundle.checkpoint.as_bytes(), &key.license_origin(), key.key())
                     .map_err(|e| format!("the license-chain checkpoint does not verify with node key {key}: {e}"))?;
                 let signer = if trusted {
@@ -194,9 +204,9 @@ impl BundleVerifier {
             }
         };
 
-        let issuance = included(&bundle.issuance, &head, "issuance")
+        let issuance = included(bundle.issuance, &head, "issuance")
             .and_then(|bytes| read_issuance(bytes, bundle.issuance.proof.index, &signed));
-        let key_entry = self.key_entry(&bundle.agency_key, &head);
+        let key_entry = self.key_entry(bundle.agency_key, &head);
         issuer_key(key_entry, bundle.agency_key.proof.index, &signed, issuance.as_ref().ok(), &mut checks);
         match &issuance {
             Err(reason) => checks.fail(CheckName::OnChain, reason.clone()),
@@ -235,14 +245,14 @@ impl BundleVerifier {
     /// The `status` check from the bundle's snapshot and leaf.
     fn status(
         &mut self,
-        bundle: &ProofBundle,
+        bundle: &BundleRef<'_>,
         key: &NodeVerifierKey,
         head: &TreeHead,
         signed: &Signed,
     ) -> Result<String, String> {
-        let status = &bundle.status;
-        let Snapshot { snapshot, as_of } = self.snapshots.get_or_verify(key, &status.snapshot, || {
-            let snapshot = snapshot::verify(status.snapshot.as_bytes(), &key.status_origin(), key.key())
+        let (leaf, proof) = (bundle.leaf, bundle.status_proof);
+        let Snapshot { snapshot, as_of } = self.snapshots.get_or_verify(key, bundle.snapshot, || {
+            let snapshot = snapshot::verify(bundle.snapshot.as_bytes(), &key.status_origin(), key.key())
                 .map_err(|e| format!("the status snapshot does not verify with node key {key}: {e}"))?;
             let as_of = format!(
                 "as of the status snapshot at license-chain size {} (made {})",
@@ -257,25 +267,22 @@ impl BundleVerifier {
                 snapshot.license_size, snapshot.license_root, head.size, head.root
             ));
         }
-        if status.proof.size != snapshot.status_size {
+        if proof.size != snapshot.status_size {
             return Err(format!(
                 "the status proof is for a tree of {} leaves; the snapshot's has {}",
-                status.proof.size, snapshot.status_size
+                proof.size, snapshot.status_size
             ));
         }
-        status.proof.verify(&status.leaf.leaf_hash(), &snapshot.status_root).map_err(|e| {
-            format!("the status leaf is not leaf {} of the snapshot's status tree: {e}", status.proof.index)
-        })?;
+        proof
+            .verify(&leaf.leaf_hash(), &snapshot.status_root)
+            .map_err(|e| format!("the status leaf is not leaf {} of the snapshot's status tree: {e}", proof.index))?;
         let id = signed.identifier().license_id();
-        if status.leaf.license != id {
-            return Err(format!("the status leaf is for license {}, not {id}", status.leaf.license));
+        if leaf.license != id {
+            return Err(format!("the status leaf is for license {}, not {id}", leaf.license));
         }
-        match status.leaf.status {
+        match leaf.status {
             LicenseStatus::Valid => Ok(format!("{} {as_of}", status_text(LicenseStatus::Valid))),
-            other => Err(format!(
-                "{}; {as_of}",
-                status_failure(other, status.leaf.changed_at, status.leaf.reason.as_deref())
-            )),
+            other => Err(format!("{}; {as_of}", status_failure(other, leaf.changed_at, leaf.reason.as_deref()))),
         }
     }
 }
