@@ -26,6 +26,18 @@ pub struct AgencyCode(String);
 const USCC_ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
+/// Each ASCII byte's value in [`USCC_ALPHABET`], 255 for none: a code is
+/// read on every verification, and a table beats searching the alphabet.
+const USCC_VALUES: [u8; 128] = {
+    let mut table = [255u8; 128];
+    let mut i = 0;
+    while i < USCC_ALPHABET.len() {
+        table[USCC_ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
 impl AgencyCode {
     /// Checks length, alphabet and check character.
     pub fn parse(text: &str) -> Result<Self, IdError> {
@@ -35,7 +47,10 @@ impl AgencyCode {
         }
         let mut values = [0u32; 18];
         for (i, b) in bytes.iter().enumerate() {
-            values[i] = USCC_ALPHABET.iter().position(|c| c == b).ok_or(IdError::CodeCharacter(i + 1))? as u32;
+            values[i] = match USCC_VALUES.get(*b as usize) {
+                Some(&v) if v != 255 => u32::from(v),
+                _ => return Err(IdError::CodeCharacter(i + 1)),
+            };
         }
         let sum: u32 = values[..17].iter().zip(USCC_WEIGHTS).map(|(v, w)| v * w).sum();
         let expected = USCC_ALPHABET[((31 - sum % 31) % 31) as usize] as char;

@@ -9,7 +9,13 @@ const ALPHANUMERIC: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 /// letters only: the identifiers are written in upper case, so a lower-case
 /// letter is a different identifier, not the same one).
 pub fn alphanumeric_value(c: char) -> Option<u32> {
-    ALPHANUMERIC.iter().position(|&a| a as char == c).map(|v| v as u32)
+    // Arithmetic rather than a search of ALPHANUMERIC: every identifier's
+    // check runs this over some sixty characters, on every verification.
+    match c {
+        '0'..='9' => Some(c as u32 - '0' as u32),
+        'A'..='Z' => Some(c as u32 - 'A' as u32 + 10),
+        _ => None,
+    }
 }
 
 /// The ISO/IEC 7064 MOD 37,36 check character of `data`, or `None` when a
@@ -52,6 +58,18 @@ pub fn mod11_2(digits: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_follow_the_alphabet_and_nothing_else_has_one() {
+        for (v, &c) in ALPHANUMERIC.iter().enumerate() {
+            assert_eq!(alphanumeric_value(c as char), Some(v as u32));
+        }
+        for c in
+            (0..=0x2FFu32).filter_map(char::from_u32).filter(|c| !ALPHANUMERIC.contains(&(*c as u8)) || !c.is_ascii())
+        {
+            assert_eq!(alphanumeric_value(c), None, "{c:?}");
+        }
+    }
 
     #[test]
     fn mod37_36_matches_published_check_characters() {
