@@ -18,13 +18,13 @@ impl Node {
     pub fn register_agency(&self, agency: &AgencyCode, name: &str) -> Result<Appended, ServiceError> {
         let root = self.dir.root_key()?;
         let root_public = keys::public_key(&root);
-        // Refused before a key file is made for an agency that exists.
-        let probe_key = keys::public_key(&SigningKey::from_bytes(&[1; 32]));
-        let probe =
-            Payload::AgencyRegistered(AgencyRegistered { agency: agency.clone(), name: name.into(), key: probe_key });
-        match self.dry_run(&Entry::new(ChainId::License, &root_public, probe)) {
-            Err(ServiceError::Refused(Refusal::KeyInUse(_))) | Ok(()) => {}
-            Err(e) => return Err(e),
+        // Refused before a key file is made for an agency that exists; the
+        // rest of the rules are the ledger's, when it appends.
+        if state::agency(&self.ledger.store().state(), agency)?.is_some() {
+            return Err(Refusal::AgencyExists(agency.clone()).into());
+        }
+        if name.trim().is_empty() {
+            return Err(Refusal::Empty("agency name").into());
         }
         let key = match self.dir.agency_key(agency)? {
             Some(key) => key,

@@ -17,7 +17,7 @@
 
 use crate::catalog::{Catalog, MaterialSource, Matter};
 use crate::services::error::ServiceError;
-use crate::services::licenses::{IssuedLicense, LicenseRequest};
+use crate::services::licenses::{HeldLicense, IssuedLicense, LicenseRequest};
 use crate::services::uses::{UseReceipt, UseRequest};
 use crate::services::GrantTerms;
 use crate::Node;
@@ -280,11 +280,14 @@ impl Node {
         let key = self.agency_signing_key(&opened.agency)?;
         let box_id = self.box_id_of(&opened.box_ref)?;
         let mut review = Review { documents: Vec::new(), licenses: Vec::new() };
+        // Read and decrypt the box's licenses once, whatever the number of
+        // license materials.
+        let held = self.box_licenses(box_id)?;
         let mut read: Vec<DocumentRef> = Vec::new();
         for material in &opened.materials {
             match (material, material.document(), opened.grant) {
                 (MaterialProvided::License { license }, _, _) => {
-                    let verdict = self.verify_held_license(box_id, license)?;
+                    let verdict = self.verify_held_license(&held, license)?;
                     review.licenses.push((license.clone(), verdict));
                 }
                 (_, Some(document), Some(grant)) if !read.contains(&document) => {
@@ -367,16 +370,15 @@ impl Node {
         Ok(application_state::totals(&self.ledger.store().state())?)
     }
 
-    /// Verifies the credential the box holds for `license` against the
+    /// Verifies the credential among `held` for `license` against the
     /// chain now.
-    fn verify_held_license(&self, box_id: BoxId, license: &LicenseId) -> Result<Verdict, ServiceError> {
-        let held = self
-            .box_licenses(box_id)?
-            .into_iter()
-            .find(|h| &h.license.license().identifier().license_id() == license)
-            .ok_or_else(|| ServiceError::MissingMaterial {
-                material: license.to_string(),
-                reason: "the box no longer holds this license".into(),
+    fn verify_held_license(&self, held: &[HeldLicense], license: &LicenseId) -> Result<Verdict, ServiceError> {
+        let held =
+            held.iter().find(|h| &h.license.license().identifier().license_id() == license).ok_or_else(|| {
+                ServiceError::MissingMaterial {
+                    material: license.to_string(),
+                    reason: "the box no longer holds this license".into(),
+                }
             })?;
         Ok(verify::verify_online(&self.ledger, &held.license.canonical_bytes(), Timestamp::now()))
     }
