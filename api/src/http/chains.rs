@@ -200,13 +200,12 @@ pub async fn submit_entry(
     State(app): State<AppState>,
     caller: super::access::Caller,
     PathParams(chain): PathParams<String>,
-    super::extract::JsonBody(body): super::extract::JsonBody<serde_json::Value>,
+    super::extract::JsonBytes(bytes): super::extract::JsonBytes,
 ) -> Result<(axum::http::StatusCode, Json<Submitted>), Problem> {
     use crate::auth::Principal;
     use safebox_chain::payload::Payload;
     use safebox_chain::state::KeyOwner;
     let chain = parse_chain(&chain)?;
-    let bytes = serde_json::to_vec(&body).map_err(|e| Problem::bad_request("bad-json", e.to_string()))?;
     let signed =
         safebox_chain::SignedEntry::from_json(&bytes).map_err(|e| Problem::bad_request("bad-entry", e.to_string()))?;
     if signed.entry.chain != chain {

@@ -8,7 +8,7 @@
 
 use super::access::Caller;
 use super::boxes::parse_box;
-use super::extract::{JsonBody, PathParams, QueryParams};
+use super::extract::{JsonBody, JsonBytes, PathParams, QueryParams};
 use super::problem::Problem;
 use super::AppState;
 use crate::services::{ServiceError, UseRequest};
@@ -309,10 +309,9 @@ pub async fn prepare_use(
 pub async fn signed_use(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<serde_json::Value>,
+    JsonBytes(bytes): JsonBytes,
 ) -> Result<Response, Problem> {
     let agency = caller.agency().cloned().ok_or_else(|| Problem::internal("agency route without an agency"))?;
-    let bytes = serde_json::to_vec(&body).map_err(|e| Problem::bad_request("bad-json", e.to_string()))?;
     let signed =
         safebox_chain::SignedEntry::from_json(&bytes).map_err(|e| Problem::bad_request("bad-entry", e.to_string()))?;
     match &signed.entry.payload {

@@ -52,3 +52,32 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Json
         })
     }
 }
+
+/// A JSON body kept as the bytes that were sent (415 without a JSON content
+/// type): for what is verified or signed as sent, where a parse into a map
+/// and back would cost a second parse and drop duplicate members.
+pub struct JsonBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for JsonBytes {
+    type Rejection = Problem;
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Problem> {
+        let json = request
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(Problem::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not-json",
+                "The request body is not valid",
+                "send the body as application/json",
+            ));
+        }
+        axum::body::Bytes::from_request(request, state)
+            .await
+            .map(JsonBytes)
+            .map_err(|e| Problem::new(e.status(), "body-unreadable", "The request body is not valid", e.body_text()))
+    }
+}

@@ -5,7 +5,7 @@
 
 use super::access::{hidden, Caller};
 use super::boxes::parse_box;
-use super::extract::{JsonBody, PathParams};
+use super::extract::{JsonBody, JsonBytes, PathParams};
 use super::problem::Problem;
 use super::AppState;
 use crate::services::{LicenseRequest, StatusChange};
@@ -35,26 +35,10 @@ pub struct VerifyAnswer {
 /// Verifies a credential (the VC JSON) or a proof bundle (JSON with a
 /// `format` member) sent as the body.
 #[utoipa::path(post, path = "/v1/licenses/verify", tag = "licenses", request_body(content = Object, content_type = "application/json"), responses((status = 200, description = "every check, each with its detail or reason", body = VerifyAnswer), (status = 400, description = "not a credential or bundle", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
-pub async fn verify(
-    State(app): State<AppState>,
-    headers: axum::http::HeaderMap,
-    bytes: axum::body::Bytes,
-) -> Result<Json<VerifyAnswer>, Problem> {
+pub async fn verify(State(app): State<AppState>, JsonBytes(bytes): JsonBytes) -> Result<Json<VerifyAnswer>, Problem> {
     // The text is verified as it was sent: a signature covers the canonical
     // form of exactly what the holder has, and the strict reader refuses
     // duplicate members that a parse into a map would silently drop.
-    let json = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json")));
-    if !json {
-        return Err(Problem::new(
-            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "not-json",
-            "The request body is not valid",
-            "send the credential or bundle as application/json",
-        ));
-    }
     /// Only whether there is a top-level `format` member (a bundle).
     #[derive(Deserialize)]
     struct Probe {
