@@ -32,6 +32,21 @@ pub struct BenchOptions {
     pub license_bundles: usize,
     /// Signed licenses verified online, in process and over HTTP.
     pub http_licenses: usize,
+    /// The parts of the table to measure; empty for all of them.
+    pub only: Vec<Section>,
+}
+
+/// A part of the performance table, measured on its own with `--only`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Section {
+    /// Appends, inclusion proofs, memory and replay of the ledger.
+    Chain,
+    /// Offline verification of license proof bundles.
+    Licenses,
+    /// Online verification, in process and over HTTP.
+    Http,
+    /// Document put and get.
+    Vault,
 }
 
 pub(crate) struct Row {
@@ -185,6 +200,27 @@ fn progress(len: u64, what: &str) -> ProgressBar {
 
 pub fn run(options: &BenchOptions) -> Result<()> {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let wanted = |section| options.only.is_empty() || options.only.contains(&section);
+    let mut rows = Vec::new();
+    if wanted(Section::Chain) {
+        rows.extend(chain_rows(options, cores)?);
+    }
+    if wanted(Section::Licenses) {
+        rows.extend(license_rows(options.license_bundles)?);
+    }
+    if wanted(Section::Http) {
+        rows.extend(crate::bench_http::rows(options.http_licenses)?);
+    }
+    if wanted(Section::Vault) {
+        rows.extend(crate::bench_vault::rows()?);
+    }
+    print_table(&rows, cores);
+    Ok(())
+}
+
+/// The ledger's rows: raw limits, then memory and proofs on a large chain,
+/// appends with 1, 16 and 256 writers, and replay of what was appended.
+fn chain_rows(options: &BenchOptions, cores: usize) -> Result<Vec<Row>> {
     eprintln!("measuring raw limits…");
     let ed = raw_ed25519();
     let sha = raw_sha256();
@@ -310,13 +346,7 @@ pub fn run(options: &BenchOptions) -> Result<()> {
         ratio: format!("{:.2}", r / ed),
         goal: "≥ 0.70".into(),
     });
-    drop(bench);
-
-    rows.extend(license_rows(options.license_bundles)?);
-    rows.extend(crate::bench_http::rows(options.http_licenses)?);
-    rows.extend(vault_rows()?);
-    print_table(&rows, cores);
-    Ok(())
+    Ok(rows)
 }
 
 /// Offline license verification: `count` licenses with real eddsa-jcs-2022
@@ -446,97 +476,6 @@ pub(crate) fn bench_licenses(bench: &BenchNode, count: usize) -> Result<Vec<safe
     }
     bench.append_all(entries, 64);
     Ok(credentials)
-}
-
-/// A deterministic source of `left` bytes, cheap enough not to be what is
-/// measured: it copies from one pattern block (a per-byte loop here cost
-/// as much as the encryption it fed).
-struct Pattern {
-    left: usize,
-    block: Vec<u8>,
-}
-
-impl Pattern {
-    fn new(len: usize) -> Self {
-        Pattern { left: len, block: (0..64 * 1024).map(|i| (i % 251) as u8).collect() }
-    }
-}
-
-impl std::io::Read for Pattern {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = buf.len().min(self.left).min(self.block.len());
-        buf[..n].copy_from_slice(&self.block[..n]);
-        self.left -= n;
-        Ok(n)
-    }
-}
-
-/// XChaCha20-Poly1305 over 64 KiB chunks on one core: the ceiling of any
-/// encrypted store.
-fn raw_xchacha_bytes_per_second() -> f64 {
-    use chacha20poly1305::aead::{AeadInPlace, KeyInit};
-    use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-    let cipher = XChaCha20Poly1305::new(&[7u8; 32].into());
-    let mut chunk = vec![0x5au8; safebox_vault::CHUNK_SIZE];
-    let nonce = XNonce::default();
-    let start = Instant::now();
-    let mut bytes = 0usize;
-    while start.elapsed() < Duration::from_secs(2) {
-        let tag = cipher.encrypt_in_place_detached(&nonce, b"aad", &mut chunk).expect("encrypts");
-        black_box(tag);
-        bytes += chunk.len();
-    }
-    bytes as f64 / start.elapsed().as_secs_f64()
-}
-
-/// Put and get throughput of documents of 1 MiB and 64 MiB against raw
-/// XChaCha20-Poly1305.
-fn vault_rows() -> Result<Vec<Row>> {
-    eprintln!("measuring the vault…");
-    let raw = raw_xchacha_bytes_per_second();
-    let mib = |b: f64| format!("{:.0} MiB/s", b / (1 << 20) as f64);
-    let mut rows = vec![Row {
-        figure: "XChaCha20-Poly1305, 64 KiB chunks, 1 core".into(),
-        value: mib(raw),
-        limit: "raw".into(),
-        ratio: String::new(),
-        goal: String::new(),
-    }];
-    let tmp = tempfile::tempdir()?;
-    let mut cfs = storage::COLUMN_FAMILIES.to_vec();
-    cfs.extend(safebox_vault::COLUMN_FAMILIES);
-    let db = storage::open_db(tmp.path(), &cfs)?;
-    let vault = safebox_vault::Vault::open(db, safebox_vault::MasterKey::generate())?;
-    let owner = vault.create_box()?;
-    for (size, count) in [(1usize << 20, 64usize), (64 << 20, 4)] {
-        let new = safebox_vault::NewDocument {
-            document_type: safebox_vault::DocumentType::new(format!("bench-{size}"))?,
-            name: "bench.bin".into(),
-            media_type: "application/octet-stream".into(),
-        };
-        let start = Instant::now();
-        let mut metas = Vec::new();
-        for _ in 0..count {
-            metas.push(vault.put_document(owner, &new, Pattern::new(size))?);
-        }
-        let put = (size * count) as f64 / start.elapsed().as_secs_f64();
-        let start = Instant::now();
-        for meta in &metas {
-            vault.read_document(owner, meta.document, meta.version, &mut std::io::sink())?;
-        }
-        let get = (size * count) as f64 / start.elapsed().as_secs_f64();
-        let label = if size >= 1 << 20 { format!("{} MiB", size >> 20) } else { format!("{size} B") };
-        for (what, rate) in [("put", put), ("get", get)] {
-            rows.push(Row {
-                figure: format!("vault {what}, {label} documents"),
-                value: mib(rate),
-                limit: format!("{} raw", mib(raw)),
-                ratio: format!("{:.2}", rate / raw),
-                goal: if size == 64 << 20 { "≥ 0.70".into() } else { String::new() },
-            });
-        }
-    }
-    Ok(rows)
 }
 
 fn print_table(rows: &[Row], cores: usize) {

@@ -3,6 +3,7 @@
 mod audit;
 mod bench;
 mod bench_http;
+mod bench_vault;
 mod demo;
 mod http_client;
 mod init;
@@ -77,6 +78,9 @@ enum Command {
         /// Signed licenses verified online, in process and over HTTP.
         #[arg(long, default_value_t = 200)]
         http_licenses: usize,
+        /// Measure only these parts of the table (repeatable); all by default.
+        #[arg(long, value_enum)]
+        only: Vec<bench::Section>,
     },
     /// Run the seed case end to end: an investor opens a company through
     /// the whole "open a company" bundle, reusing what her box holds. On an
@@ -141,13 +145,14 @@ fn main() -> ExitCode {
             demo::run_remote(&server, token.as_deref().unwrap_or_default(), bundles.as_deref())
         }
         Command::Keys { command: KeysCommand::RotateMaster { data } } => keys::rotate_master(&data),
-        Command::Bench { proof_entries, memory_entries, append_entries, license_bundles, http_licenses } => {
+        Command::Bench { proof_entries, memory_entries, append_entries, license_bundles, http_licenses, only } => {
             bench::run(&bench::BenchOptions {
                 proof_entries,
                 memory_entries,
                 append_entries,
                 license_bundles,
                 http_licenses,
+                only,
             })
         }
     };

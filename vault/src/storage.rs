@@ -14,11 +14,14 @@
 //! and chunks in order. Nothing in a key or a plaintext value names an
 //! applicant or a document type.
 //!
-//! `vault.pending` holds work that must be finished or undone after a crash:
-//! an upload's chunks are written under a pending row, and the synced batch
-//! that writes the metadata (making the version visible) deletes it. Opening
-//! the vault deletes the chunks of every upload still pending and finishes
-//! every erasure still pending.
+//! `vault.pending` holds work that must be finished or undone after a crash.
+//! A document of up to 1 MiB is written in one synced batch with its
+//! metadata and needs no row. A larger one is sealed into a table file
+//! (see `staging`); a synced pending row goes first, then the file is
+//! ingested, and the synced batch that writes the metadata (making the
+//! version visible) deletes the row. Opening the vault deletes staged files,
+//! the chunks of every upload still pending, and finishes every erasure
+//! still pending.
 
 use crate::ids::{BoxId, DocumentId, Version};
 

@@ -15,16 +15,14 @@
 //! authenticated, says how many chunks there are, and nothing may follow
 //! the last one. Only two chunk buffers are ever held, whatever the size.
 
-use crate::document::DocumentMeta;
 use crate::error::VaultError;
 use crate::ids::{BoxId, ContentHash, DocumentId, Version};
-use crate::keys::{BoxRecord, TAG_LEN};
-use crate::storage::{box_key, chunk_key, document_key, CF_BOXES, CF_CHUNKS};
+use crate::keys::TAG_LEN;
+use crate::storage::document_key;
 use chacha20poly1305::aead::AeadInPlace;
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rocksdb::{ReadOptions, DB};
-use std::io::{self, Read, Write};
-use std::sync::Arc;
+use std::io::Read;
+use std::sync::mpsc::{sync_channel, Receiver};
 
 /// Plaintext bytes per chunk.
 pub const CHUNK_SIZE: usize = 64 * 1024;
@@ -51,41 +49,83 @@ pub(crate) fn chunk_nonce(prefix: &[u8; 16], chunk: u64, last: bool) -> Option<X
     Some(nonce.into())
 }
 
+/// Sealed chunks the sealing thread may hold ahead of storing them; with
+/// the buffers in flight, memory stays at a few chunks whatever the size.
+const SEAL_AHEAD: usize = 2;
+
 /// Seals one version's plaintext from `source` to its end, handing each
 /// sealed chunk to `store` with its index; returns the plaintext size and
 /// BLAKE3 hash.
+///
+/// The caller's thread reads and hashes; a second thread encrypts and
+/// stores, so the two halves of the work use both cores of a small machine
+/// instead of taking turns on one. Buffers go back to the reader once
+/// stored, so no chunk is allocated twice. `source` never leaves the
+/// caller's thread (it need not be `Send`).
 pub(crate) fn seal_stream(
     source: &mut impl Read,
     cipher: &XChaCha20Poly1305,
     prefix: &[u8; 16],
     aad: &[u8],
-    mut store: impl FnMut(u64, &[u8]) -> Result<(), VaultError>,
+    mut store: impl FnMut(u64, &[u8]) -> Result<(), VaultError> + Send,
 ) -> Result<(u64, ContentHash), VaultError> {
+    std::thread::scope(|scope| {
+        let (to_seal, plaintexts) = sync_channel::<(u64, bool, Vec<u8>)>(SEAL_AHEAD);
+        let (give_back, returned) = sync_channel::<Vec<u8>>(SEAL_AHEAD + 2);
+        let sealer = scope.spawn(move || -> Result<(), VaultError> {
+            for (index, last, mut chunk) in plaintexts {
+                let nonce = chunk_nonce(prefix, index, last)
+                    .ok_or_else(|| VaultError::Invalid { what: "document", reason: "too many chunks".into() })?;
+                cipher
+                    .encrypt_in_place(&nonce, aad, &mut chunk)
+                    .map_err(|_| VaultError::Invalid { what: "document", reason: "chunk too large to seal".into() })?;
+                store(index, &chunk)?;
+                chunk.clear();
+                // The reader may have stopped wanting buffers; that is fine.
+                let _ = give_back.try_send(chunk);
+            }
+            Ok(())
+        });
+        let read = read_and_hash(source, |index, last, chunk| to_seal.send((index, last, chunk)).is_ok(), &returned);
+        drop(to_seal);
+        // The sealer's error comes first: when it stopped, the reader's
+        // only complaint is that nobody took its chunks.
+        let sealed = sealer.join().unwrap_or_else(|_| Err(VaultError::Storage("the sealing thread panicked".into())));
+        sealed?;
+        read
+    })
+}
+
+/// Reads `source` chunk by chunk, hashing it, and hands each chunk to
+/// `seal` with its index and whether it is the last; stops early when
+/// `seal` refuses (returns false). Buffers are reused from `returned`.
+fn read_and_hash(
+    source: &mut impl Read,
+    mut seal: impl FnMut(u64, bool, Vec<u8>) -> bool,
+    returned: &Receiver<Vec<u8>>,
+) -> Result<(u64, ContentHash), VaultError> {
+    let buffer = || returned.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK_SIZE + TAG_LEN));
     let mut hasher = blake3::Hasher::new();
     let mut size = 0u64;
-    let mut current = Vec::with_capacity(CHUNK_SIZE + TAG_LEN);
-    let mut next = Vec::with_capacity(CHUNK_SIZE + TAG_LEN);
+    let mut current = buffer();
     fill_chunk(source, &mut current)?;
     for index in 0u64.. {
         // A chunk is the last one when the source ends inside it or right
         // after it; reading one chunk ahead tells which.
+        let mut next = buffer();
         let last = current.len() < CHUNK_SIZE || {
             fill_chunk(source, &mut next)?;
             next.is_empty()
         };
         hasher.update(&current);
         size += current.len() as u64;
-        let nonce = chunk_nonce(prefix, index, last)
-            .ok_or_else(|| VaultError::Invalid { what: "document", reason: "too many chunks".into() })?;
-        cipher
-            .encrypt_in_place(&nonce, aad, &mut current)
-            .map_err(|_| VaultError::Invalid { what: "document", reason: "chunk too large to seal".into() })?;
-        store(index, &current)?;
+        if !seal(index, last, current) {
+            return Err(VaultError::Storage("the sealing thread stopped".into()));
+        }
         if last {
             break;
         }
-        std::mem::swap(&mut current, &mut next);
-        next.clear();
+        current = next;
     }
     Ok((size, ContentHash(*hasher.finalize().as_bytes())))
 }
@@ -94,174 +134,6 @@ pub(crate) fn seal_stream(
 fn fill_chunk(source: &mut impl Read, buf: &mut Vec<u8>) -> Result<(), VaultError> {
     source.take(CHUNK_SIZE as u64).read_to_end(buf).map_err(|e| VaultError::Source(e.to_string()))?;
     Ok(())
-}
-
-/// A stored document version, decrypted chunk by chunk as it is read.
-///
-/// Every chunk is authenticated before any of its bytes are returned. A
-/// failure is an [`io::Error`] of kind `InvalidData` carrying the
-/// [`VaultError`] (see [`VaultError::from_io`]); the reader then keeps
-/// failing. Bytes of earlier, verified chunks may already have been read by
-/// then, as with age: a caller that must not act on a partial document
-/// reads to the end before acting.
-pub struct DocumentReader {
-    db: Arc<DB>,
-    cipher: XChaCha20Poly1305,
-    meta: DocumentMeta,
-    prefix: [u8; 16],
-    aad: Vec<u8>,
-    /// Index of the chunk to load next.
-    next_chunk: u64,
-    /// The current chunk's plaintext and how much of it was read.
-    buf: Vec<u8>,
-    pos: usize,
-    hasher: blake3::Hasher,
-    failed: Option<VaultError>,
-}
-
-impl DocumentReader {
-    pub(crate) fn new(db: Arc<DB>, cipher: XChaCha20Poly1305, meta: DocumentMeta, prefix: [u8; 16]) -> Self {
-        let aad = chunk_aad(meta.box_id, meta.document, meta.version);
-        DocumentReader {
-            db,
-            cipher,
-            meta,
-            prefix,
-            aad,
-            next_chunk: 0,
-            buf: Vec::with_capacity(CHUNK_SIZE + TAG_LEN),
-            pos: 0,
-            hasher: blake3::Hasher::new(),
-            failed: None,
-        }
-    }
-
-    /// The version being read.
-    pub fn meta(&self) -> &DocumentMeta {
-        &self.meta
-    }
-
-    /// Writes the whole plaintext to `out`; the error is the first chunk
-    /// that failed, or the writer's.
-    pub fn copy_to(mut self, out: &mut impl Write) -> Result<DocumentMeta, VaultError> {
-        loop {
-            // Whatever a caller already read through `Read` is not repeated.
-            out.write_all(&self.buf[self.pos..]).map_err(|e| VaultError::Sink(e.to_string()))?;
-            self.pos = self.buf.len();
-            if !self.next()? {
-                break;
-            }
-        }
-        out.flush().map_err(|e| VaultError::Sink(e.to_string()))?;
-        Ok(self.meta)
-    }
-
-    /// Loads the next chunk into `buf`; `false` once the last chunk was
-    /// loaded and the whole stream checked.
-    fn next(&mut self) -> Result<bool, VaultError> {
-        if let Some(e) = &self.failed {
-            return Err(e.clone());
-        }
-        if self.next_chunk == self.meta.chunks() {
-            return Ok(false);
-        }
-        match self.load(self.next_chunk) {
-            Ok(()) => {
-                self.next_chunk += 1;
-                self.pos = 0;
-                Ok(true)
-            }
-            Err(e) => {
-                self.buf.clear();
-                self.pos = 0;
-                self.failed = Some(e.clone());
-                Err(e)
-            }
-        }
-    }
-
-    fn load(&mut self, chunk: u64) -> Result<(), VaultError> {
-        let m = &self.meta;
-        let chunks = m.chunks();
-        let last = chunk + 1 == chunks;
-        let failed = VaultError::Decryption { chunk };
-        let Some(stored) = stored_chunk(&self.db, m, chunk)? else {
-            return Err(self.why_missing(failed));
-        };
-        self.buf.clear();
-        self.buf.extend_from_slice(&stored);
-        let nonce = chunk_nonce(&self.prefix, chunk, last).ok_or_else(|| failed.clone())?;
-        self.cipher.decrypt_in_place(&nonce, &self.aad, &mut self.buf).map_err(|_| failed.clone())?;
-        // Authenticated chunks of the right lengths can only differ from
-        // the metadata if the data key sealed something else: a bug, or a
-        // key in the wrong hands. Checked all the same.
-        let expected = if last { m.size - (chunks - 1) * CHUNK_SIZE as u64 } else { CHUNK_SIZE as u64 };
-        if self.buf.len() as u64 != expected {
-            return Err(failed);
-        }
-        self.hasher.update(&self.buf);
-        if last {
-            if stored_chunk(&self.db, m, chunk + 1)?.is_some() {
-                return Err(VaultError::Decryption { chunk: chunk + 1 });
-            }
-            if self.hasher.finalize().as_bytes() != m.content_hash.as_bytes() {
-                return Err(VaultError::Tampered {
-                    what: format!("content of {}/{}/{}", m.box_id, m.document, m.version),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    /// A chunk is missing: because the box was erased while it was being
-    /// read, or because the stream was cut.
-    fn why_missing(&self, failed: VaultError) -> VaultError {
-        let box_id = self.meta.box_id;
-        let record = self
-            .db
-            .cf_handle(CF_BOXES)
-            .and_then(|cf| self.db.get_pinned_cf(&cf, box_key(box_id)).ok().flatten())
-            .map(|bytes| BoxRecord::decode(box_id, &bytes));
-        match record {
-            Some(Ok(BoxRecord::Live(_))) => failed,
-            Some(Ok(BoxRecord::Erased { .. })) => VaultError::Erased(box_id),
-            None => VaultError::NoSuchBox(box_id),
-            Some(Err(e)) => e,
-        }
-    }
-}
-
-/// One stored chunk of `m`, as RocksDB holds it.
-fn stored_chunk<'a>(
-    db: &'a DB,
-    m: &DocumentMeta,
-    chunk: u64,
-) -> Result<Option<rocksdb::DBPinnableSlice<'a>>, VaultError> {
-    let cf =
-        db.cf_handle(CF_CHUNKS).ok_or_else(|| VaultError::Storage(format!("column family {CF_CHUNKS} is missing")))?;
-    // A streamed document is read once, front to back: caching its chunks
-    // would only evict the blocks other readers (the chains) keep using,
-    // and would hold up to a cache's worth of ciphertext in memory.
-    let mut options = ReadOptions::default();
-    options.fill_cache(false);
-    Ok(db.get_pinned_cf_opt(&cf, chunk_key(m.box_id, m.document, m.version, chunk), &options)?)
-}
-
-impl Read for DocumentReader {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if out.is_empty() {
-            return Ok(0);
-        }
-        while self.pos >= self.buf.len() {
-            if !self.next().map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))? {
-                return Ok(0);
-            }
-        }
-        let n = out.len().min(self.buf.len() - self.pos);
-        out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@ use crate::document::{DocumentMeta, DocumentRow, NewDocument, StoredMeta};
 use crate::error::VaultError;
 use crate::ids::{ApplicantCommitment, BoxId, DocumentCommitment, DocumentId, DocumentType, Version};
 use crate::keys::{random, BoxKeys, BoxRecord, LiveBox, MasterKey, MasterKeyId};
+use crate::reader::DocumentReader;
+use crate::staging::{clear_staging, StagedChunks};
 use crate::storage::*;
-use crate::stream::{chunk_aad, seal_stream, DocumentReader, CHUNK_SIZE};
+use crate::stream::{chunk_aad, seal_stream, CHUNK_SIZE};
 use ed25519_dalek::{Signer as _, VerifyingKey};
 use rocksdb::{
     AsColumnFamilyRef, BottommostLevelCompaction, CompactOptions, Direction, FlushOptions, IteratorMode, Options,
@@ -17,6 +19,19 @@ use rocksdb::{
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// Documents of up to this many chunks (1 MiB) are written in one synced
+/// batch with their metadata; larger ones are staged in a table file of
+/// their own (see [`crate::staging`]).
+const BATCH_CHUNKS: usize = 16;
+
+/// Where an upload's sealed chunks go until its metadata is written.
+enum ChunkSink {
+    /// Held in memory (at most [`BATCH_CHUNKS`]) for one batch.
+    Batched(Vec<Vec<u8>>),
+    /// Written into a table file, ingested whole before the metadata.
+    Staged(StagedChunks),
+}
 
 /// How many box records one synced batch of a master key rotation rewrites.
 const ROTATION_BATCH: usize = 256;
@@ -179,15 +194,27 @@ impl Vault {
         source: &mut impl Read,
     ) -> Result<DocumentMeta, VaultError> {
         let (pending, chunks, documents) = (self.cf(CF_PENDING)?, self.cf(CF_CHUNKS)?, self.cf(CF_DOCUMENTS)?);
-        // The pending row goes first: any chunk that survives a crash comes
-        // after it in the WAL, so it survives too and the next open deletes
-        // the chunks.
-        let upload = upload_key(box_id, document, version);
-        self.db.put_cf(&pending, &upload, now_ms().to_be_bytes())?;
         let prefix: [u8; 16] = random();
+        let staged_name = format!("{box_id}-{document}-{version}-{}.sst", hex::encode(random::<8>()));
+        let mut sink = ChunkSink::Batched(Vec::new());
         let (size, content_hash) =
             seal_stream(source, &keys.cipher(), &prefix, &chunk_aad(box_id, document, version), |i, sealed| {
-                Ok(self.db.put_cf(&chunks, chunk_key(box_id, document, version, i), sealed)?)
+                let key = chunk_key(box_id, document, version, i);
+                match &mut sink {
+                    ChunkSink::Batched(held) if held.len() < BATCH_CHUNKS => held.push(sealed.to_vec()),
+                    ChunkSink::Batched(held) => {
+                        // Too large for one batch: everything held so far
+                        // goes first into a table file, in key order.
+                        let mut staged = StagedChunks::create(&self.db, &staged_name)?;
+                        for (j, earlier) in held.iter().enumerate() {
+                            staged.put(&chunk_key(box_id, document, version, j as u64), earlier)?;
+                        }
+                        staged.put(&key, sealed)?;
+                        sink = ChunkSink::Staged(staged);
+                    }
+                    ChunkSink::Staged(staged) => staged.put(&key, sealed)?,
+                }
+                Ok(())
             })?;
         let stored = StoredMeta {
             meta: DocumentMeta {
@@ -204,13 +231,30 @@ impl Vault {
             nonce_prefix: hex::encode(prefix),
             chunk_size: CHUNK_SIZE as u64,
         };
-        // The metadata is the last write and makes the version visible; the
-        // sync makes every chunk before it durable too (one WAL).
+        let mut batch = WriteBatch::default();
+        match sink {
+            ChunkSink::Batched(held) => {
+                // The chunks and the metadata that makes them visible land
+                // in one synced batch: all of the version, or nothing.
+                for (i, sealed) in held.iter().enumerate() {
+                    batch.put_cf(&chunks, chunk_key(box_id, document, version, i as u64), sealed);
+                }
+            }
+            ChunkSink::Staged(staged) => {
+                // The pending row is durable before the chunks are: after a
+                // crash between the ingestion and the metadata, the next
+                // open finds the row and deletes the chunks.
+                let upload = upload_key(box_id, document, version);
+                self.db.put_cf_opt(&pending, &upload, now_ms().to_be_bytes(), &synced())?;
+                staged.ingest(&self.db, &chunks)?;
+                batch.delete_cf(&pending, &upload);
+            }
+        }
+        // The metadata makes the version visible, and only while the box is
+        // live (see `lifecycle`).
         let _lifecycle = lock(&self.lifecycle);
         self.live(box_id)?;
-        let mut batch = WriteBatch::default();
         batch.put_cf(&documents, document_key(box_id, document, version), stored.seal(keys));
-        batch.delete_cf(&pending, &upload);
         self.db.write_opt(batch, &synced())?;
         Ok(stored.meta)
     }
@@ -434,6 +478,7 @@ impl Vault {
     /// Finishes what a crash interrupted: deletes the chunks of pending
     /// uploads, completes pending erasures.
     fn finish_pending(&self) -> Result<(), VaultError> {
+        clear_staging(&self.db)?;
         let (pending, chunks) = (self.cf(CF_PENDING)?, self.cf(CF_CHUNKS)?);
         let rows: Vec<Box<[u8]>> = self
             .db
