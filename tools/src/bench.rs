@@ -379,6 +379,31 @@ fn chain_rows(options: &BenchOptions, cores: usize) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// The processor's model name, as Linux reports it.
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "an unknown processor".into())
+}
+
+/// The machine's memory, as Linux reports it.
+fn memory() -> String {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let kib: f64 =
+                info.lines().find(|l| l.starts_with("MemTotal:"))?.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{:.0} GiB", kib / (1u64 << 20) as f64))
+        })
+        .unwrap_or_else(|| "unknown memory".into())
+}
+
 /// Offline license verification: `count` licenses with real eddsa-jcs-2022
 /// signatures, issued on a node and exported in one `build_bundles`, then
 /// every bundle verified by a verifier reused across them (warm: the shared
@@ -506,7 +531,11 @@ pub(crate) fn bench_licenses(bench: &BenchNode, count: usize) -> Result<Vec<safe
 }
 
 fn print_table(rows: &[Row], cores: usize) {
-    println!("Safebox performance ({cores} cores; every limit measured in the same run)");
+    println!(
+        "Safebox performance on {} ({cores} cores, {}; every limit measured in the same run)",
+        cpu_model(),
+        memory()
+    );
     println!("{:<52} {:>14} {:>34} {:>6} {:>9}", "figure", "value", "limit", "ratio", "goal");
     for r in rows {
         println!("{:<52} {:>14} {:>34} {:>6} {:>9}", r.figure, r.value, r.limit, r.ratio, r.goal);
