@@ -13,7 +13,7 @@ use safebox_chain::AgencyCode;
 use serde::{Deserialize, Serialize};
 
 /// Every agency the license chain registered, with its keys.
-#[utoipa::path(get, path = "/v1/agencies", tag = "agencies", responses((status = 200, description = "every registered agency", body = Vec<Object>)))]
+#[utoipa::path(get, path = "/v1/agencies", operation_id = "list_agencies", tag = "agencies", responses((status = 200, description = "every registered agency", body = Vec<Object>)))]
 pub async fn list(State(app): State<AppState>) -> Result<Json<Vec<AgencyRecord>>, Problem> {
     let agencies = app
         .run(|node| {
@@ -34,7 +34,7 @@ pub async fn list(State(app): State<AppState>) -> Result<Json<Vec<AgencyRecord>>
 #[serde(deny_unknown_fields)]
 pub struct RegisterAgency {
     /// Unified social credit code (GB 32100, with its check character).
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9A-HJ-NP-RTUW-Y]{18}$")]
     pub code: AgencyCode,
     pub name: String,
 }

@@ -62,7 +62,7 @@ pub struct SubmissionBody {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Apply {
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[!-~]{1,64}$")]
     pub matter: MatterCode,
     /// Documents submitted with the application; every other material is
     /// taken from the box.
@@ -88,7 +88,7 @@ pub struct MaterialView {
 pub struct ApplicationView {
     #[schema(value_type = String)]
     pub application: ApplicationId,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[!-~]{1,64}$")]
     pub matter: MatterCode,
     pub materials: Vec<MaterialView>,
     pub required: u64,
@@ -154,7 +154,7 @@ async fn owned_application(app: &AppState, caller: &Caller, id: &str) -> Result<
     .ok_or_else(|| hidden(format_args!("application {id}")))
 }
 
-#[utoipa::path(get, path = "/v1/applications/{application}", tag = "applications", params(("application" = String, Path)), responses((status = 200, description = "the application as the service chain records it", body = Object), (status = 404, description = "no such application", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/applications/{application}", operation_id = "show_application", tag = "applications", params(("application" = String, Path)), responses((status = 200, description = "the application as the service chain records it", body = Object), (status = 404, description = "no such application", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn show(
     State(app): State<AppState>,
     caller: Caller,
@@ -182,7 +182,7 @@ pub struct ReadView {
 
 /// The agency reviews: reads every document (each read recorded) and
 /// verifies every reused license again.
-#[utoipa::path(post, path = "/v1/applications/{application}/review", tag = "applications", params(("application" = String, Path)), responses((status = 200, description = "documents read, licenses verified", body = ReviewView), (status = 404, description = "no such application", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/applications/{application}/review", tag = "applications", params(("application" = String, Path)), responses((status = 409, description = "refused by the chain's rules (a grant withdrawn or expired)", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 200, description = "documents read, licenses verified", body = ReviewView), (status = 404, description = "no such application", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn review(
     State(app): State<AppState>,
     caller: Caller,

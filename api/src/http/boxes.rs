@@ -28,10 +28,11 @@ pub(crate) fn parse_box(text: &str) -> Result<BoxId, Problem> {
 pub struct OpenBox {
     /// Citizen ID number or unified social credit code; used only for the
     /// box's keyed commitment, stored nowhere.
+    #[schema(pattern = "^[A-Za-z0-9]{1,64}$")]
     pub applicant_code: String,
     /// The applicant's own Ed25519 key (base64), when they sign on their
     /// device; otherwise the node holds the box's key.
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")]
     pub device_key: Option<PublicKey>,
 }
 
@@ -50,7 +51,7 @@ pub struct OpenedBox {
     pub token: String,
 }
 
-#[utoipa::path(post, path = "/v1/boxes", tag = "boxes", request_body = OpenBox, responses((status = 201, description = "opened, with the applicant's token", body = OpenedBox), (status = 400, description = "bad applicant code", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/boxes", tag = "boxes", request_body = OpenBox, responses((status = 409, description = "the device key is already in use", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 201, description = "opened, with the applicant's token", body = OpenedBox), (status = 400, description = "bad applicant code", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn open(
     State(app): State<AppState>,
     JsonBody(body): JsonBody<OpenBox>,
@@ -87,7 +88,7 @@ pub struct BoxView {
     pub uses: u64,
 }
 
-#[utoipa::path(get, path = "/v1/boxes/{box}", tag = "boxes", params(("box" = String, Path)), responses((status = 200, description = "the box", body = BoxView), (status = 404, description = "no such box", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/boxes/{box}", operation_id = "show_box", tag = "boxes", params(("box" = String, Path)), responses((status = 200, description = "the box", body = BoxView), (status = 404, description = "no such box", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn show(
     State(app): State<AppState>,
     caller: Caller,
@@ -132,16 +133,17 @@ pub async fn erase(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GiveGrant {
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9A-HJ-NP-RTUW-Y]{18}$")]
     pub agency: AgencyCode,
     /// Document types of the box the agency may read (every version).
     #[schema(value_type = Vec<String>)]
     pub documents: Vec<DocumentType>,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[!-~]{1,64}$")]
     pub matter: MatterCode,
     #[schema(value_type = String)]
     pub purpose: Purpose,
     /// How long the grant stands, in seconds (at most a year).
+    #[schema(minimum = 1, maximum = 31622400)]
     pub valid_for_seconds: u64,
 }
 
@@ -184,7 +186,7 @@ pub struct Withdrawn {
     pub index: u64,
 }
 
-#[utoipa::path(delete, path = "/v1/boxes/{box}/grants/{grant}", tag = "boxes", params(("box" = String, Path), ("grant" = String, Path)), responses((status = 200, description = "withdrawn", body = Withdrawn), (status = 404, description = "no such grant of the box", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/v1/boxes/{box}/grants/{grant}", tag = "boxes", params(("box" = String, Path), ("grant" = String, Path)), responses((status = 409, description = "refused by the chain's rules (a grant withdrawn or expired)", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 200, description = "withdrawn", body = Withdrawn), (status = 404, description = "no such grant of the box", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn withdraw_grant(
     State(app): State<AppState>,
     caller: Caller,
@@ -218,9 +220,9 @@ pub struct UseView {
     pub index: u64,
     /// Milliseconds since the Unix epoch.
     pub time: u64,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9A-HJ-NP-RTUW-Y]{18}$")]
     pub agency: AgencyCode,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[!-~]{1,64}$")]
     pub matter: MatterCode,
     #[schema(value_type = String)]
     pub purpose: Purpose,

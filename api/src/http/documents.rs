@@ -34,7 +34,7 @@ pub const MAX_UPLOAD_BYTES: u64 = 4 << 30;
 /// Buffer between the vault's writer and the response body.
 const PIPE_BYTES: usize = 256 << 10;
 
-#[utoipa::path(get, path = "/v1/boxes/{box}/documents", tag = "documents", params(("box" = String, Path)), responses((status = 200, description = "every version of every document", body = Vec<Object>), (status = 404, description = "no such box", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/boxes/{box}/documents", operation_id = "list_documents", tag = "documents", params(("box" = String, Path)), responses((status = 200, description = "every version of every document", body = Vec<Object>), (status = 404, description = "no such box", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn list(
     State(app): State<AppState>,
     caller: Caller,
@@ -155,13 +155,13 @@ pub async fn download(
 #[serde(deny_unknown_fields)]
 pub struct UseBody {
     #[serde(rename = "box")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")]
     pub box_ref: BoxRef,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9a-f]{32}$")]
     pub grant: GrantId,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[0-9a-f]{32}$")]
     pub document: DocumentRef,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[!-~]{1,64}$")]
     pub matter: MatterCode,
     #[schema(value_type = String)]
     pub purpose: Purpose,
@@ -183,7 +183,7 @@ impl UseBody {
 
 /// An agency reads a document under a grant: the node signs the use with
 /// the agency's key it holds, records it, then streams the bytes.
-#[utoipa::path(post, path = "/v1/uses", tag = "documents", request_body = UseBody, responses((status = 200, description = "the document's bytes, streamed after the use is on the service chain"), (status = 409, description = "no usable grant", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/uses", tag = "documents", request_body = UseBody, responses((status = 404, description = "no such box or grant", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 200, description = "the document's bytes, streamed after the use is on the service chain"), (status = 409, description = "no usable grant", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn use_document(
     State(app): State<AppState>,
     caller: Caller,
@@ -280,7 +280,7 @@ pub struct PreparedUse {
 }
 
 /// For an agency that signs on its own: the entry to sign for a read.
-#[utoipa::path(post, path = "/v1/uses/prepare", tag = "documents", request_body = UseBody, responses((status = 200, description = "the entry to sign", body = PreparedUse), (status = 409, description = "no usable grant", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/uses/prepare", tag = "documents", request_body = UseBody, responses((status = 404, description = "no such box or grant", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 200, description = "the entry to sign", body = PreparedUse), (status = 409, description = "no usable grant", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn prepare_use(
     State(app): State<AppState>,
     caller: Caller,
@@ -305,7 +305,7 @@ pub async fn prepare_use(
 
 /// An agency's own signed `document.used`: recorded, then the bytes
 /// stream, as for a read the node signs.
-#[utoipa::path(post, path = "/v1/uses/signed", tag = "documents", request_body(content = Object, content_type = "application/json"), responses((status = 200, description = "the document's bytes, streamed after the use is on the service chain"), (status = 400, description = "not a signed use by the caller's agency", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 409, description = "refused by the chain's rules", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/uses/signed", tag = "documents", request_body(content = Object, content_type = "application/json"), responses((status = 404, description = "no such box or grant", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 200, description = "the document's bytes, streamed after the use is on the service chain"), (status = 400, description = "not a signed use by the caller's agency", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 409, description = "refused by the chain's rules", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn signed_use(
     State(app): State<AppState>,
     caller: Caller,

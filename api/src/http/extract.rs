@@ -48,7 +48,14 @@ impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Json
                 JsonRejection::BytesRejection(_) => "body-unreadable",
                 _ => "bad-body",
             };
-            Problem::new(e.status(), kind, "The request body is not valid", e.body_text())
+            // A body of the wrong shape is as malformed as one that does
+            // not parse: 400 (axum says 422; this node keeps 422 for what is
+            // well formed but refused, a missing material).
+            let status = match &e {
+                JsonRejection::JsonDataError(_) => axum::http::StatusCode::BAD_REQUEST,
+                _ => e.status(),
+            };
+            Problem::new(status, kind, "The request body is not valid", e.body_text())
         })
     }
 }

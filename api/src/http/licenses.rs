@@ -81,7 +81,7 @@ async fn record(app: &AppState, license: LicenseId) -> Result<LicenseRecord, Pro
 
 /// What the license chain says of a license: public, as the chain is (the
 /// holder only as a commitment).
-#[utoipa::path(get, path = "/v1/licenses/{license}", tag = "licenses", params(("license" = String, Path)), responses((status = 200, description = "the license chain's record", body = Object), (status = 404, description = "no such license", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/v1/licenses/{license}", operation_id = "show_license", tag = "licenses", params(("license" = String, Path)), responses((status = 200, description = "the license chain's record", body = Object), (status = 404, description = "no such license", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
 pub async fn show(
     State(app): State<AppState>,
     PathParams(id): PathParams<String>,
@@ -198,7 +198,7 @@ pub struct IssuedView {
 pub struct Renew {
     /// The holder's box, as the chain names it.
     #[serde(rename = "box")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")]
     pub box_ref: BoxRef,
     #[schema(value_type = String)]
     pub validity_start: CivilDate,
@@ -232,7 +232,7 @@ pub async fn renew(
 pub struct Issue {
     /// The holder's box, as the chain names it.
     #[serde(rename = "box")]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")]
     pub box_ref: BoxRef,
     #[schema(value_type = String)]
     pub license_type: LicenseTypeCode,
@@ -250,7 +250,7 @@ pub struct Issue {
 }
 
 /// An agency issues a license into a box.
-#[utoipa::path(post, path = "/v1/agencies/{agency}/licenses", tag = "licenses", params(("agency" = String, Path)), request_body = Issue, responses((status = 201, description = "issued into the box", body = IssuedView), (status = 404, description = "not the caller's agency, or no such box", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/agencies/{agency}/licenses", operation_id = "issue_license", tag = "licenses", params(("agency" = String, Path)), request_body = Issue, responses((status = 201, description = "issued into the box", body = IssuedView), (status = 404, description = "not the caller's agency, or no such box", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn issue(
     State(app): State<AppState>,
     caller: Caller,

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-#[utoipa::path(get, path = "/v1/tokens", tag = "tokens", responses((status = 200, description = "every token (never its secret)", body = Vec<Object>), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/tokens", operation_id = "list_tokens", tag = "tokens", responses((status = 200, description = "every token (never its secret)", body = Vec<Object>), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn list(State(app): State<AppState>) -> Result<Json<Vec<TokenInfo>>, Problem> {
     Ok(Json(app.run(|node| node.tokens.list().map_err(ServiceError::storage)).await?))
 }
@@ -34,7 +34,7 @@ pub struct IssuedTokenView {
     pub info: TokenInfo,
 }
 
-#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body = IssueToken, responses((status = 201, description = "the token, shown once", body = IssuedTokenView), (status = 404, description = "no such agency or box", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/tokens", operation_id = "issue_token", tag = "tokens", request_body = IssueToken, responses((status = 201, description = "the token, shown once", body = IssuedTokenView), (status = 404, description = "no such agency or box", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 401, description = "no valid token", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 403, description = "a token of a kind this route does not admit", body = crate::http::problem::Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn issue(
     State(app): State<AppState>,
     JsonBody(body): JsonBody<IssueToken>,

@@ -7,6 +7,7 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use safebox_api::catalog::Catalog;
 use safebox_api::http::access::{Access, ROUTES};
+use safebox_api::http::openapi::path_parameter;
 use safebox_api::http::{app, AppState};
 use safebox_tests::TestNode;
 use serde_json::Value;
@@ -47,6 +48,26 @@ async fn the_document_names_every_route_of_the_table_and_no_other() {
         missing.is_empty() && extra.is_empty(),
         "not documented (or security differs): {missing:?}\nnot in the table: {extra:?}"
     );
+    // Operation ids are unique, every path parameter has the form its name
+    // stands for, and every operation says what the layers in front of its
+    // handler answer (a bad token anywhere, an overloaded node).
+    let mut ids = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap();
+            assert!(ids.insert(id.to_owned()), "operation id {id} used twice");
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["in"] == "path" {
+                    let name = parameter["name"].as_str().unwrap();
+                    assert!(path_parameter(name).is_some(), "{method} {path}: path parameter {name} has no form");
+                    assert_ne!(parameter["schema"], serde_json::json!({"type": "string"}), "{method} {path}: {name}");
+                }
+            }
+            for status in ["401", "503"] {
+                assert!(operation["responses"].get(status).is_some(), "{method} {path} does not document {status}");
+            }
+        }
+    }
     // Every documented error is a problem document.
     for item in doc["paths"].as_object().unwrap().values() {
         for operation in item.as_object().unwrap().values() {
