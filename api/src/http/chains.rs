@@ -88,7 +88,7 @@ pub async fn node_info(State(app): State<AppState>) -> Result<Json<NodeInfo>, Pr
     }))
 }
 
-#[utoipa::path(get, path = "/v1/chains/{chain}/checkpoint", tag = "chains", params(("chain" = String, Path)), responses((status = 200, description = "the latest signed checkpoint (C2SP signed note, text/plain)"), (status = 404, description = "no such chain, or no checkpoint yet", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/v1/chains/{chain}/checkpoint", tag = "chains", params(("chain" = String, Path)), responses((status = 200, description = "the latest signed checkpoint (C2SP signed note)", body = String, content_type = "text/plain; charset=utf-8"), (status = 404, description = "no such chain, or no checkpoint yet", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
 pub async fn checkpoint(
     State(app): State<AppState>,
     PathParams(chain): PathParams<String>,
@@ -103,7 +103,7 @@ pub async fn checkpoint(
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], note).into_response())
 }
 
-#[utoipa::path(get, path = "/v1/chains/{chain}/entries/{index}", tag = "chains", params(("chain" = String, Path), ("index" = String, Path)), responses((status = 200, description = "the entry's canonical JSON bytes"), (status = 400, description = "bad index", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 404, description = "no such entry", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/v1/chains/{chain}/entries/{index}", tag = "chains", params(("chain" = String, Path), ("index" = String, Path)), responses((status = 200, description = "the entry's canonical JSON bytes", body = Object, content_type = "application/json"), (status = 400, description = "bad index", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 404, description = "no such entry", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
 pub async fn entry(
     State(app): State<AppState>,
     PathParams((chain, index)): PathParams<(String, String)>,
@@ -158,7 +158,7 @@ pub async fn consistency(
     app.ledger.consistency_proof(chain, from, to).map(Json).map_err(read_problem)
 }
 
-#[utoipa::path(get, path = "/v1/chains/{chain}/tile/{path}", tag = "chains", params(("chain" = String, Path), ("path" = String, Path)), responses((status = 200, description = "a C2SP tlog-tiles hash tile or entry bundle (application/octet-stream)"), (status = 400, description = "bad tile path", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 404, description = "no such tile yet", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/v1/chains/{chain}/tile/{path}", tag = "chains", params(("chain" = String, Path), ("path" = String, Path)), responses((status = 200, description = "a C2SP tlog-tiles hash tile or entry bundle", body = Vec<u8>, content_type = "application/octet-stream"), (status = 400, description = "bad tile path", body = crate::http::problem::Problem, content_type = "application/problem+json"), (status = 404, description = "no such tile yet", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
 pub async fn tile(
     State(app): State<AppState>,
     PathParams((chain, path)): PathParams<(String, String)>,

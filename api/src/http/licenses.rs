@@ -98,7 +98,7 @@ fn qr(license: &LicenseId) -> Result<qrcode::QrCode, Problem> {
 }
 
 /// A QR code (SVG) of the verify page's address for this license.
-#[utoipa::path(get, path = "/v1/licenses/{license}/qr.svg", tag = "licenses", params(("license" = String, Path)), responses((status = 200, description = "image/svg+xml: a QR code of the verify page's address"), (status = 404, description = "no such license", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/v1/licenses/{license}/qr.svg", tag = "licenses", params(("license" = String, Path)), responses((status = 200, description = "a QR code of the verify page's address", body = String, content_type = "image/svg+xml"), (status = 404, description = "no such license", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
 pub async fn qr_svg(State(app): State<AppState>, PathParams(id): PathParams<String>) -> Result<Response, Problem> {
     let license = parse_license(&id)?;
     record(&app, license.clone()).await?;
@@ -107,7 +107,7 @@ pub async fn qr_svg(State(app): State<AppState>, PathParams(id): PathParams<Stri
 }
 
 /// The same QR code as a PNG (8 pixels a module, 4 modules of quiet zone).
-#[utoipa::path(get, path = "/v1/licenses/{license}/qr.png", tag = "licenses", params(("license" = String, Path)), responses((status = 200, description = "image/png: the same QR code"), (status = 404, description = "no such license", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
+#[utoipa::path(get, path = "/v1/licenses/{license}/qr.png", tag = "licenses", params(("license" = String, Path)), responses((status = 200, description = "the same QR code", body = Vec<u8>, content_type = "image/png"), (status = 404, description = "no such license", body = crate::http::problem::Problem, content_type = "application/problem+json")))]
 pub async fn qr_png(State(app): State<AppState>, PathParams(id): PathParams<String>) -> Result<Response, Problem> {
     let license = parse_license(&id)?;
     record(&app, license.clone()).await?;

@@ -112,7 +112,9 @@ pub fn path_parameter(name: &str) -> Option<Schema> {
 
 impl Modify for SharedAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // Whatever reads or writes a box answers 410 once it is erased.
+            let touches_a_box = path.contains("{box}") || path.starts_with("/v1/uses") || path.ends_with("/review");
             let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.delete, &mut item.patch];
             for operation in operations.into_iter().flatten() {
                 let mut has_parameters = false;
@@ -128,6 +130,9 @@ impl Modify for SharedAnswers {
                 }
                 if names_a_resource {
                     answer(operation, "404", "no such resource (or one the caller may not see)");
+                }
+                if touches_a_box {
+                    answer(operation, "410", "the box was erased");
                 }
                 let json_body = operation
                     .request_body
