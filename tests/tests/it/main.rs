@@ -15,6 +15,7 @@ mod ed25519_vectors;
 mod http_agencies;
 mod http_authorization;
 mod http_client_signed;
+mod http_crash_under_load;
 mod http_openapi;
 mod http_protection;
 mod http_read_api;
