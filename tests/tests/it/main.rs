@@ -20,6 +20,7 @@ mod http_openapi;
 mod http_protection;
 mod http_read_api;
 mod http_seed_case;
+mod http_soak;
 mod jcs_vectors;
 mod ledger_rules;
 mod license_bundle;
