@@ -34,6 +34,8 @@ pub enum NodeError {
     Genesis(#[from] AppendError),
     #[error("vault: {0}")]
     Vault(#[from] VaultError),
+    #[error("settling interrupted issuances: {0}")]
+    Service(#[from] crate::services::ServiceError),
 }
 
 /// A running node.
@@ -65,7 +67,7 @@ impl Node {
     }
 
     /// Opens an initialised data folder (the vault finishes what a crash
-    /// interrupted, and so does a master key rotation).
+    /// interrupted, and so do a master key rotation and a license issuance).
     pub fn open(dir: DataDir) -> Result<Node, NodeError> {
         let config = dir.config()?;
         let (node_key, master) = (dir.node_key()?, dir.master_key()?);
@@ -73,6 +75,9 @@ impl Node {
         if node.dir.pending_master_key()?.is_some() {
             node.rotate_master()?;
         }
+        // A credential stored for an issuance the crash cut short is kept
+        // only if the chain recorded it.
+        node.settle_pending_issuances()?;
         Ok(node)
     }
 

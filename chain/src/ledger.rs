@@ -106,6 +106,13 @@ pub struct Ledger {
     /// Committed heads, updated by the sequencer after each synced write, so
     /// that reads and proofs need no database lookup to know the size.
     heads: Arc<RwLock<BTreeMap<ChainId, Head>>>,
+    /// The latest signed checkpoint of each chain, published by the
+    /// sequencer right after the heads. Served from here rather than from
+    /// the database: the database holds a commit's checkpoint as soon as
+    /// its batch is written, before the heads are published, and a client
+    /// that read it there and asked at once for a proof or a tile at its
+    /// size was refused with "size beyond head" (found by `safebox soak`).
+    checkpoints: Arc<RwLock<BTreeMap<ChainId, Vec<u8>>>>,
     node_name: String,
     node_key: PublicKey,
     queue: Mutex<Option<SyncSender<Request>>>,
@@ -133,12 +140,20 @@ impl Ledger {
         }
         let (tx, rx) = mpsc::sync_channel(QUEUE_DEPTH);
         let heads = Arc::new(RwLock::new(chains.iter().map(|(c, (h, _))| (*c, h.clone())).collect()));
+        let mut notes = BTreeMap::new();
+        for chain in ChainId::ALL {
+            if let Some(note) = store.checkpoint(chain)? {
+                notes.insert(chain, note);
+            }
+        }
+        let checkpoints = Arc::new(RwLock::new(notes));
         let sequencer = Sequencer {
             store: store.clone(),
             node_name: node_name.to_owned(),
             node_key,
             chains,
             heads: Arc::clone(&heads),
+            checkpoints: Arc::clone(&checkpoints),
             hot: HotState::default(),
         };
         let handle = std::thread::Builder::new()
@@ -148,6 +163,7 @@ impl Ledger {
         Ok(Arc::new(Ledger {
             store,
             heads,
+            checkpoints,
             node_name: node_name.to_owned(),
             node_key: public,
             queue: Mutex::new(Some(tx)),
@@ -209,6 +225,14 @@ impl Ledger {
     pub fn head(&self, chain: ChainId) -> Result<Head, StorageError> {
         let heads = self.heads.read().map_err(|_| StorageError::Db("head cache poisoned".into()))?;
         Ok(heads.get(&chain).cloned().unwrap_or_else(Head::empty))
+    }
+
+    /// The latest signed checkpoint of `chain` (a C2SP signed note) whose
+    /// tree the published head includes, so that entries, proofs and tiles
+    /// at its size can be read at once.
+    pub fn checkpoint(&self, chain: ChainId) -> Result<Option<Vec<u8>>, StorageError> {
+        let notes = self.checkpoints.read().map_err(|_| StorageError::Db("checkpoint cache poisoned".into()))?;
+        Ok(notes.get(&chain).cloned())
     }
 
     /// Entry `index`'s canonical bytes.
@@ -281,6 +305,7 @@ impl Drop for Ledger {
 struct Sequencer {
     store: ChainStore,
     heads: Arc<RwLock<BTreeMap<ChainId, Head>>>,
+    checkpoints: Arc<RwLock<BTreeMap<ChainId, Vec<u8>>>>,
     node_name: String,
     node_key: SigningKey,
     chains: BTreeMap<ChainId, (Head, Frontier)>,
@@ -385,10 +410,14 @@ impl Sequencer {
 
         let mut wb = WriteBatch::default();
         let mut new_heads = Vec::new();
+        let mut new_notes = Vec::new();
         let mut failure = None;
         for (chain, cb) in &chains {
             match self.stage_chain(&mut wb, *chain, cb) {
-                Ok(head) => new_heads.push((*chain, head)),
+                Ok((head, note)) => {
+                    new_heads.push((*chain, head));
+                    new_notes.push((*chain, note));
+                }
                 Err(e) => failure = Some(e),
             }
         }
@@ -426,6 +455,11 @@ impl Sequencer {
                 if let Ok(mut heads) = self.heads.write() {
                     heads.extend(new_heads.iter().cloned());
                 }
+                // Then the checkpoints: a note read from the ledger never
+                // states a size beyond the published head.
+                if let Ok(mut notes) = self.checkpoints.write() {
+                    notes.extend(new_notes);
+                }
                 for ((chain, head), (_, cb)) in new_heads.into_iter().zip(chains) {
                     for (index, request) in cb.entries {
                         let _ = request.reply.send(Ok(Appended {
@@ -451,8 +485,14 @@ impl Sequencer {
         }
     }
 
-    /// Puts one chain's part of a commit into the batch; returns its new head.
-    fn stage_chain(&self, wb: &mut WriteBatch, chain: ChainId, cb: &ChainBatch) -> Result<Head, StorageError> {
+    /// Puts one chain's part of a commit into the batch; returns its new
+    /// head and signed checkpoint.
+    fn stage_chain(
+        &self,
+        wb: &mut WriteBatch,
+        chain: ChainId,
+        cb: &ChainBatch,
+    ) -> Result<(Head, Vec<u8>), StorageError> {
         let (head, _) = &self.chains[&chain];
         let entries_cf = self.store.cf(storage::CF_ENTRIES);
         for (index, request) in &cb.entries {
@@ -481,7 +521,7 @@ impl Sequencer {
         let tree = TreeHead { origin: checkpoint::origin(&self.node_name, chain), size, root };
         let signed = checkpoint::sign(&tree, &self.node_key)
             .map_err(|e| StorageError::Db(format!("cannot sign checkpoint: {e}")))?;
-        wb.put_cf(&heads_cf, storage::checkpoint_key(chain), signed.note);
-        Ok(new_head)
+        wb.put_cf(&heads_cf, storage::checkpoint_key(chain), &signed.note);
+        Ok((new_head, signed.note))
     }
 }

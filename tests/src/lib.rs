@@ -26,8 +26,13 @@ pub fn vectors_dir() -> PathBuf {
 }
 
 /// The `safebox` binary built beside this test executable
-/// (`target/<profile>/safebox`).
+/// (`target/<profile>/safebox`), or `$SAFEBOX_BIN` when set: where several
+/// checkouts share one target folder, the last build of any of them is the
+/// one at that path, so a developer points this at their own build.
 pub fn safebox_bin() -> PathBuf {
+    if let Some(bin) = std::env::var_os("SAFEBOX_BIN") {
+        return PathBuf::from(bin);
+    }
     let exe = std::env::current_exe().expect("test executable path");
     let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps");
     let bin = profile_dir.join(format!("safebox{}", std::env::consts::EXE_SUFFIX));

@@ -1,6 +1,7 @@
-//! A small blocking HTTP/1.1 client for the remote demo and the HTTP
-//! benchmark: one connection a request (`Connection: close`) or a kept-alive
-//! connection, JSON or raw bodies, bearer tokens, chunked responses. Plain
+//! A small blocking HTTP/1.1 client for the remote demo, the HTTP benchmark
+//! and the soak: one connection a request (`Connection: close`) or a
+//! kept-alive connection, JSON or raw bodies, bearer tokens, chunked
+//! responses. Plain
 //! `http://` only: the demo talks to a node on a trusted network or through
 //! a TLS-terminating proxy; pulling a TLS stack into the command for that
 //! would add a C build to every fresh machine.
@@ -115,21 +116,39 @@ impl Connection {
         Ok(Connection { reader: BufReader::new(stream), authority: authority.to_owned() })
     }
 
-    /// POSTs a JSON body and reads the answer, whose length the server
-    /// states (`Content-Length`).
+    /// POSTs a JSON body and reads the answer.
     pub fn post_json(&mut self, path: &str, body: &[u8]) -> Result<Reply> {
-        let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            self.authority,
-            body.len()
-        );
+        self.request("POST", path, None, Some(("application/json", body)))
+    }
+
+    /// Sends one request on the connection and reads the whole answer,
+    /// whose length the server states (`Content-Length`) or which comes in
+    /// chunks (a streamed download).
+    pub fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, &[u8])>,
+    ) -> Result<Reply> {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.authority);
+        if let Some(token) = token {
+            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        let (content_type, bytes) = body.unwrap_or(("application/json", &[]));
+        if body.is_some() {
+            head.push_str(&format!("Content-Type: {content_type}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
         let stream = self.reader.get_mut();
         stream.write_all(head.as_bytes())?;
-        stream.write_all(body)?;
+        stream.write_all(bytes)?;
         let mut status_line = String::new();
-        self.reader.read_line(&mut status_line)?;
+        if self.reader.read_line(&mut status_line)? == 0 {
+            bail!("the server closed the connection");
+        }
         let status = status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).context("no status code")?;
-        let mut length = None;
+        let (mut length, mut chunked) = (None, false);
         loop {
             let mut line = String::new();
             self.reader.read_line(&mut line)?;
@@ -140,11 +159,45 @@ impl Connection {
             if let Some((name, value)) = line.split_once(':') {
                 if name.eq_ignore_ascii_case("content-length") {
                     length = value.trim().parse::<usize>().ok();
+                } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                    chunked = value.to_ascii_lowercase().contains("chunked");
                 }
             }
         }
-        let mut body = vec![0; length.context("the answer states no Content-Length")?];
-        self.reader.read_exact(&mut body)?;
+        let body = match (chunked, length) {
+            (true, _) => self.read_chunks()?,
+            (false, Some(length)) => {
+                let mut body = vec![0; length];
+                self.reader.read_exact(&mut body)?;
+                body
+            }
+            (false, None) => bail!("the answer states neither Content-Length nor chunks"),
+        };
         Ok(Reply { status, body })
+    }
+
+    fn read_chunks(&mut self) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line)?;
+            let size_text = line.trim_end().split(';').next().unwrap_or("").trim();
+            let size = usize::from_str_radix(size_text, 16).context("chunk size")?;
+            if size == 0 {
+                // Trailers, then the empty line that ends the message.
+                loop {
+                    let mut trailer = String::new();
+                    self.reader.read_line(&mut trailer)?;
+                    if trailer.trim_end().is_empty() {
+                        return Ok(out);
+                    }
+                }
+            }
+            let start = out.len();
+            out.resize(start + size, 0);
+            self.reader.read_exact(&mut out[start..])?;
+            let mut crlf = [0u8; 2];
+            self.reader.read_exact(&mut crlf)?;
+        }
     }
 }

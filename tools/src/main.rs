@@ -10,6 +10,7 @@ mod init;
 mod keys;
 mod license;
 mod serve;
+mod soak;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -106,6 +107,33 @@ enum Command {
         #[command(subcommand)]
         command: license::LicenseCommand,
     },
+    /// Soak a running node: a mixed workload of reads and writes over HTTP
+    /// at saturation for a fixed time; latency per operation, errors and
+    /// the node's resident memory, with a verdict. Exit 0 on PASS, 1 on
+    /// FAIL (any error, or memory growth past the bound after warm-up).
+    Soak {
+        /// A running node, http://host:port.
+        #[arg(long)]
+        server: String,
+        /// The node's admin token (to register the soak's agency and open
+        /// its boxes).
+        #[arg(long)]
+        token: String,
+        /// How long the workload runs.
+        #[arg(long, default_value_t = 180)]
+        seconds: u64,
+        /// Concurrent clients, each with a kept-alive connection and a box.
+        #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// The node's process id: resident memory is read from
+        /// /proc/PID/status (else from the node's /metrics).
+        #[arg(long)]
+        pid: Option<u32>,
+        /// Largest growth of resident memory after warm-up (the first fifth
+        /// of the run), in MB.
+        #[arg(long, default_value_t = 128.0)]
+        max_growth_mb: f64,
+    },
     /// Replay both chains from genesis and report the first discrepancy.
     /// Exit 0 when intact, 1 on a discrepancy, 2 on a usage error.
     Audit {
@@ -145,6 +173,17 @@ fn main() -> ExitCode {
             demo::run_remote(&server, token.as_deref().unwrap_or_default(), bundles.as_deref())
         }
         Command::Keys { command: KeysCommand::RotateMaster { data } } => keys::rotate_master(&data),
+        Command::Soak { server, token, seconds, clients, pid, max_growth_mb } => {
+            let options = soak::SoakOptions { server, token, seconds, clients, pid, max_growth_mb };
+            return match soak::run(&options) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::from(2)
+                }
+            };
+        }
         Command::Bench { proof_entries, memory_entries, append_entries, license_bundles, http_licenses, only } => {
             bench::run(&bench::BenchOptions {
                 proof_entries,

@@ -96,7 +96,6 @@ pub async fn checkpoint(
     let chain = parse_chain(&chain)?;
     let note = app
         .ledger
-        .store()
         .checkpoint(chain)
         .map_err(|e| Problem::internal(e.to_string()))?
         .ok_or_else(|| Problem::not_found("no-checkpoint", format!("the {chain} chain has no checkpoint yet")))?;

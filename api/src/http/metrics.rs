@@ -1,13 +1,16 @@
 //! Prometheus metrics: requests by route and status with their latency,
 //! verifications by mode and outcome, proof requests, problems by type, and
-//! the chains' sizes (appends) read at scrape time.
+//! the chains' sizes (appends) and the process's resident memory read at
+//! scrape time.
 
 use super::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 use safebox_chain::ChainId;
 use std::time::Instant;
 
@@ -20,6 +23,7 @@ pub struct Metrics {
     proofs: IntCounterVec,
     problems: IntCounterVec,
     chain_size: IntGaugeVec,
+    resident: IntGauge,
 }
 
 impl Metrics {
@@ -56,18 +60,24 @@ impl Metrics {
             &["chain"],
         )
         .expect("valid metric");
-        let collectors: [Box<dyn prometheus::core::Collector>; 6] = [
+        // The prometheus crate's process collector would add a dependency
+        // tree for one number; /proc/self/status has it (Linux only: the
+        // gauge stays 0 elsewhere).
+        let resident = IntGauge::new("safebox_process_resident_bytes", "Resident memory of the node process (VmRSS)")
+            .expect("valid metric");
+        let collectors: [Box<dyn prometheus::core::Collector>; 7] = [
             Box::new(requests.clone()),
             Box::new(latency.clone()),
             Box::new(verifications.clone()),
             Box::new(proofs.clone()),
             Box::new(problems.clone()),
             Box::new(chain_size.clone()),
+            Box::new(resident.clone()),
         ];
         for collector in collectors {
             registry.register(collector).expect("metric names are distinct");
         }
-        Metrics { registry, requests, latency, verifications, proofs, problems, chain_size }
+        Metrics { registry, requests, latency, verifications, proofs, problems, chain_size, resident }
     }
 
     /// Counts a verification's outcome.
@@ -113,10 +123,21 @@ pub async fn scrape(State(app): State<AppState>) -> Response {
             app.metrics.chain_size.with_label_values(&[&chain.to_string()]).set(head.size as i64);
         }
     }
+    if let Some(bytes) = resident_bytes() {
+        app.metrics.resident.set(bytes as i64);
+    }
     let mut body = Vec::new();
     let encoder = TextEncoder::new();
     if let Err(e) = encoder.encode(&app.metrics.registry.gather(), &mut body) {
         return super::problem::Problem::internal(e.to_string()).into_response();
     }
     ([(header::CONTENT_TYPE, encoder.format_type().to_owned())], body).into_response()
+}
+
+/// This process's resident memory in bytes (`VmRSS` of /proc/self/status).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }

@@ -29,6 +29,7 @@ use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use axum::{middleware, BoxError, Router};
 use problem::Problem;
 use safebox_chain::Ledger;
@@ -198,5 +199,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // TCP_NODELAY on every connection: a streamed body goes out in several
+    // writes, and with Nagle's algorithm each small write after the first
+    // waits for the client's delayed ACK (40 ms on Linux). Measured with
+    // the crash-under-load test: a 50 KB download took ~40 ms without it.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
 }

@@ -11,15 +11,21 @@
 //! |----------------------|----------------|
 //! | `i` ‖ box id (16)    | reference (32) |
 //! | `r` ‖ reference (32) | box id (16)    |
+//! | `p` ‖ box id (16) ‖ document id (16) ‖ license id | (empty) |
 //!
 //! Neither value is personal data (a random id, a keyed hash), and erasure
 //! removes both rows last, once `box.erased` is on the chain.
+//!
+//! A `p` row is an issuance in progress: written before the credential goes
+//! into the box, deleted once the chain has answered. One still there when
+//! the node opens names a credential that may be in the box without being
+//! on the chain; `Node::open` settles it (see `services/licenses.rs`).
 
 use crate::services::error::ServiceError;
-use rocksdb::{WriteBatch, WriteOptions, DB};
+use rocksdb::{Direction, IteratorMode, WriteBatch, WriteOptions, DB};
 use safebox_chain::storage::StorageError;
-use safebox_chain::{BoxRef, Commitment};
-use safebox_vault::BoxId;
+use safebox_chain::{BoxRef, Commitment, LicenseId};
+use safebox_vault::{BoxId, DocumentId};
 use std::sync::Arc;
 
 pub const CF_BOXES: &str = "node.boxes";
@@ -38,6 +44,19 @@ fn id_key(box_id: BoxId) -> Vec<u8> {
 
 fn ref_key(box_ref: &BoxRef) -> Vec<u8> {
     [&b"r"[..], box_ref.0.as_bytes()].concat()
+}
+
+fn pending_key(box_id: BoxId, document: DocumentId, license: &LicenseId) -> Vec<u8> {
+    [&b"p"[..], &box_id.0, &document.0, license.as_str().as_bytes()].concat()
+}
+
+/// An issuance that was in progress: the credential of `license` may be a
+/// version of `document` in box `box_id`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingIssuance {
+    pub box_id: BoxId,
+    pub document: DocumentId,
+    pub license: LicenseId,
 }
 
 fn synced() -> WriteOptions {
@@ -81,6 +100,50 @@ impl BoxIndex {
             batch.delete_cf(cf, id_key(box_id));
             batch.delete_cf(cf, ref_key(box_ref));
         })
+    }
+
+    /// Notes an issuance in progress. Not synced on its own: the vault's
+    /// synced write of the credential comes after it in the one WAL, so the
+    /// row is durable whenever the credential is.
+    pub fn begin_issuance(&self, pending: &PendingIssuance) -> Result<(), ServiceError> {
+        let cf = self.db.cf_handle(CF_BOXES).ok_or_else(|| ServiceError::storage("box index is missing"))?;
+        self.db
+            .put_cf(&cf, pending_key(pending.box_id, pending.document, &pending.license), [])
+            .map_err(ServiceError::storage)
+    }
+
+    /// The issuance is settled: on the chain, or its credential taken out
+    /// of the box again. Not synced: a row that reappears after a crash is
+    /// settled again, to the same end.
+    pub fn end_issuance(&self, pending: &PendingIssuance) -> Result<(), ServiceError> {
+        let cf = self.db.cf_handle(CF_BOXES).ok_or_else(|| ServiceError::storage("box index is missing"))?;
+        self.db
+            .delete_cf(&cf, pending_key(pending.box_id, pending.document, &pending.license))
+            .map_err(ServiceError::storage)
+    }
+
+    /// Every issuance still in progress (after a crash: every one the node
+    /// did not see answered).
+    pub fn pending_issuances(&self) -> Result<Vec<PendingIssuance>, ServiceError> {
+        let cf = self.db.cf_handle(CF_BOXES).ok_or_else(|| ServiceError::storage("box index is missing"))?;
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(&cf, IteratorMode::From(b"p", Direction::Forward)) {
+            let (key, _) = item.map_err(ServiceError::storage)?;
+            if !key.starts_with(b"p") {
+                break;
+            }
+            let bad = || corrupt("p…", format!("{} bytes", key.len()));
+            let rest = &key[1..];
+            if rest.len() <= 32 {
+                return Err(bad());
+            }
+            let box_id = BoxId(rest[..16].try_into().map_err(|_| bad())?);
+            let document = DocumentId(rest[16..32].try_into().map_err(|_| bad())?);
+            let license =
+                std::str::from_utf8(&rest[32..]).ok().and_then(|text| LicenseId::parse(text).ok()).ok_or_else(bad)?;
+            out.push(PendingIssuance { box_id, document, license });
+        }
+        Ok(out)
     }
 
     /// The chain reference of a box.

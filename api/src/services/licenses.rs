@@ -2,12 +2,20 @@
 //! change status, and the licenses a box holds.
 //!
 //! An issued credential goes into the holder's box first and onto the
-//! license chain second. If the chain refuses, the stored version is
-//! deleted again; if the node stops in between, the box holds a credential
-//! that verification reports as not on the chain, which is the truth. The
-//! reverse order could leave a license on the chain that its holder never
-//! received.
+//! license chain second: the reverse order could leave a license on the
+//! chain that its holder never received. If the chain refuses, the stored
+//! version is deleted again. A node killed in between used to keep the
+//! credential in the box although its issuance never reached the chain
+//! (found by the crash-under-load test: the box then shows, and an
+//! application reuses, a license that does not exist, and may hide the
+//! holder's real one of the same type). So each issuance is noted in the
+//! node's index before the credential is stored and the note is removed
+//! once the chain has answered; `Node::open` settles every note a crash
+//! left: a credential whose issuance is on the chain stays, any other is
+//! deleted. Both outcomes are whole: in the box and on the chain, or in
+//! neither.
 
+use crate::services::box_index::PendingIssuance;
 use crate::services::convert;
 use crate::services::error::ServiceError;
 use crate::Node;
@@ -20,7 +28,7 @@ use safebox_chain::payload::{LicenseIssued, LicenseStatusChange, Payload};
 use safebox_chain::state::{self, Refusal};
 use safebox_chain::verify::{self, BundleError, ProofBundle};
 use safebox_chain::{keys, AgencyCode, Appended, ChainId, Entry, LicenseId, Timestamp};
-use safebox_vault::{BoxId, DocumentMeta, DocumentType, NewDocument};
+use safebox_vault::{BoxId, DocumentMeta, DocumentType, NewDocument, VaultError};
 use std::collections::BTreeMap;
 
 /// Document types of e-licenses in a box start with this, followed by the
@@ -231,15 +239,72 @@ impl Node {
             name: format!("{}.json", license.license().identifier()),
             media_type: CREDENTIAL_MEDIA_TYPE.into(),
         };
-        let stored = self.vault.put_document(box_id, &new, license.canonical_bytes().as_slice())?;
+        let pending = PendingIssuance {
+            box_id,
+            document: self.vault.document_id(box_id, &new.document_type)?,
+            license: license.license().identifier().license_id(),
+        };
+        self.boxes.begin_issuance(&pending)?;
+        let stored = match self.vault.put_document(box_id, &new, license.canonical_bytes().as_slice()) {
+            Ok(stored) => stored,
+            Err(e) => {
+                // Nothing of the upload is visible; the note goes too (if
+                // this fails, the next open finds nothing to take out).
+                let _ = self.boxes.end_issuance(&pending);
+                return Err(e.into());
+            }
+        };
         match self.ledger.append(entry.sign(&key)) {
-            Ok(appended) => Ok(IssuedLicense { license, stored, appended }),
+            Ok(appended) => {
+                // Settled. Should this fail, the next open finds the
+                // issuance on the chain and only drops the note.
+                let _ = self.boxes.end_issuance(&pending);
+                Ok(IssuedLicense { license, stored, appended })
+            }
             // Definitely not recorded: take the credential out of the box.
             Err(e @ (AppendError::Refused(_) | AppendError::Entry(_))) => {
-                let _ = self.vault.delete_version(box_id, stored.document, stored.version);
+                if self.vault.delete_version(box_id, stored.document, stored.version).is_ok() {
+                    let _ = self.boxes.end_issuance(&pending);
+                }
                 Err(e.into())
             }
+            // Not known whether it was recorded: the note stays for the
+            // next open to settle against what the chain then holds.
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Settles every issuance a crash interrupted (run by `Node::open`,
+    /// before any request): each version of the noted document whose
+    /// credential is the noted license is kept only if the license chain
+    /// records exactly that credential's issuance. Returns how many
+    /// credentials were taken out of boxes.
+    pub(crate) fn settle_pending_issuances(&self) -> Result<usize, ServiceError> {
+        let mut removed = 0;
+        for pending in self.boxes.pending_issuances()? {
+            let record = state::license(&self.ledger.store().state(), &pending.license)?;
+            let versions = match self.vault.versions(pending.box_id, pending.document) {
+                Ok(versions) => versions,
+                // The box was erased since (or never had keys): nothing of
+                // it is readable, so nothing to take out.
+                Err(VaultError::Erased(_) | VaultError::NoSuchBox(_)) => Vec::new(),
+                Err(e) => return Err(e.into()),
+            };
+            for meta in versions {
+                let mut bytes = Vec::new();
+                self.vault.read_document(pending.box_id, meta.document, meta.version, &mut bytes)?;
+                let Ok(held) = SignedLicense::from_json_bytes(&bytes) else { continue };
+                if held.license().identifier().license_id() != pending.license {
+                    continue;
+                }
+                let recorded = record.as_ref().is_some_and(|r| r.issued.credential == credential_digest(&held));
+                if !recorded {
+                    self.vault.delete_version(pending.box_id, meta.document, meta.version)?;
+                    removed += 1;
+                }
+            }
+            self.boxes.end_issuance(&pending)?;
+        }
+        Ok(removed)
     }
 }

@@ -12,7 +12,7 @@
 //! | `uses.rs`       | an agency's read: recorded on the chain before any byte     |
 //! | `access_log.rs` | every use of a box's documents, with inclusion proofs       |
 //! | `policy.rs`     | the node's checks before appending: clock, dry run          |
-//! | `box_index.rs`  | box id ↔ chain reference, the node's own column family      |
+//! | `box_index.rs`  | box id ↔ chain reference, issuances in progress (`node.boxes`) |
 //! | `convert.rs`    | vault values as the chain names them                        |
 //! | `error.rs`      | `ServiceError`                                              |
 

@@ -121,4 +121,23 @@ async fn metrics_count_requests_verifications_proofs_and_appends() {
         assert!(text.contains(line), "missing {line} in:\n{text}");
     }
     assert!(text.contains("safebox_http_request_seconds_bucket"), "latency histogram missing");
+    // The node runs in this process here: its resident memory is this
+    // process's, at most the peak the kernel reports after the scrape.
+    let resident: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("safebox_process_resident_bytes "))
+        .expect("resident memory gauge")
+        .parse()
+        .unwrap();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(resident > 1 << 20 && resident <= peak_kib * 1024, "resident {resident} B, peak {peak_kib} KiB");
 }

@@ -191,3 +191,36 @@ fn bad_signatures_genesis_replays_and_wrong_chains_are_refused() {
     refused(&t, on_service, |e| matches!(e, AppendError::Refused(Refusal::WrongChain { .. })));
     assert!(SignedEntry::from_json(&bytes).is_err(), "a license kind may not stand on the service chain");
 }
+
+/// The checkpoint the ledger serves never states a size beyond its
+/// published head, even while appends commit: a reader who takes it and
+/// asks at once for a proof at its size is answered. (The database holds a
+/// commit's checkpoint before the heads are published; serving it from
+/// there failed such proofs under load.)
+#[test]
+fn the_served_checkpoint_never_runs_ahead_of_the_head() {
+    use safebox_chain::checkpoint;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let t = TestNode::new();
+    let ledger = &t.node.ledger;
+    let origin = ledger.origin(ChainId::License);
+    let done = AtomicBool::new(false);
+    let mut reads = 0u64;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            t.issue_many("race", 3000, 8);
+            done.store(true, Ordering::SeqCst);
+        });
+        while !done.load(Ordering::SeqCst) {
+            let note = ledger.checkpoint(ChainId::License).unwrap().expect("a checkpoint");
+            let tree = checkpoint::verify(&note, &origin, &ledger.node_key()).unwrap();
+            let proof = ledger.inclusion_proof(ChainId::License, tree.size - 1, tree.size);
+            assert!(proof.is_ok(), "a proof at the served checkpoint's size {} failed: {:?}", tree.size, proof.err());
+            reads += 1;
+        }
+    });
+    assert!(reads > 0);
+    let note = ledger.checkpoint(ChainId::License).unwrap().unwrap();
+    let tree = checkpoint::verify(&note, &origin, &ledger.node_key()).unwrap();
+    assert_eq!(tree.size, size(&t), "once appends stop, the checkpoint is the head");
+}
