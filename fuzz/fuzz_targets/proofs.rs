@@ -2,7 +2,7 @@
 //! them (JSON over HTTP, members of proof bundles).
 //!
 //! The first byte picks what the rest is:
-//! - 0: a real tree of up to 600 leaves, built as the ledger builds it
+//! - 0: a real tree of up to 300 leaves, built as the ledger builds it
 //!   (`Frontier`), proofs made from its stored hashes, then changed as the
 //!   input says: an honest proof verifies, survives JSON, and after any
 //!   change (a hash flipped, dropped, added or moved; another index, size,
@@ -58,10 +58,9 @@ impl HashReader for Stored {
     }
 }
 
-/// A tree of `n` leaves and its root at every size (`roots[s]`, s ≥ 1).
+/// A tree of `n` leaves and every hash the ledger would store for it.
 struct Tree {
     leaves: Vec<EntryHash>,
-    roots: Vec<RootHash>,
     stored: Stored,
 }
 
@@ -70,7 +69,6 @@ impl Tree {
         let mut frontier = Frontier::new();
         let mut stored = Stored::default();
         let mut leaves = Vec::with_capacity(n);
-        let mut roots = vec![RootHash([0; 32])];
         for i in 0..n {
             let leaf = EntryHash::of_entry(&[&(i as u64).to_le_bytes()[..], &[salt]].concat());
             let (first, hashes) = frontier.push(leaf);
@@ -78,9 +76,13 @@ impl Tree {
                 stored.0.insert(first + k as u64, h);
             }
             leaves.push(leaf);
-            roots.push(frontier.root());
         }
-        Tree { leaves, roots, stored }
+        Tree { leaves, stored }
+    }
+
+    /// The root of the tree's first `size` leaves (1 ≤ size ≤ n).
+    fn root(&self, size: u64) -> RootHash {
+        tlog_tiles::tree_hash(size, &self.stored).expect("the tree has every hash of its prefixes").into()
     }
 
     fn inclusion(&self, index: u64, size: u64) -> InclusionProof {
@@ -120,7 +122,7 @@ fn change_hashes(hashes: &mut Vec<ProofHash>, op: u8, input: &mut Input) -> bool
 }
 
 fn structured(input: &mut Input) {
-    let n = 1 + usize::from(input.u16()) % 600;
+    let n = 1 + usize::from(input.u16()) % 300;
     let tree = Tree::new(n, input.byte());
     let size = 1 + u64::from(input.u16()) % n as u64;
     let index = u64::from(input.u16()) % size;
@@ -128,12 +130,12 @@ fn structured(input: &mut Input) {
 
     // Honest proofs verify and survive JSON.
     let inclusion = tree.inclusion(index, size);
-    let (leaf, root) = (tree.leaves[index as usize], tree.roots[size as usize]);
+    let (leaf, root) = (tree.leaves[index as usize], tree.root(size));
     inclusion.verify(&leaf, &root).expect("an honest inclusion proof verifies");
     let json = serde_json::to_vec(&inclusion).expect("serialises");
     assert_eq!(serde_json::from_slice::<InclusionProof>(&json).expect("reads back"), inclusion);
     let consistency = tree.consistency(from, size);
-    let old_root = tree.roots[from as usize];
+    let old_root = tree.root(from);
     consistency.verify(&old_root, &root).expect("an honest consistency proof verifies");
     let json = serde_json::to_vec(&consistency).expect("serialises");
     assert_eq!(serde_json::from_slice::<ConsistencyProof>(&json).expect("reads back"), consistency);
@@ -152,11 +154,11 @@ fn structured(input: &mut Input) {
                 }
                 4 => proof.index = pick % size,
                 5 => leaf = tree.leaves[(pick % n as u64) as usize],
-                6 => root = tree.roots[1 + (pick % n as u64) as usize],
+                6 => root = tree.root(1 + pick % n as u64),
                 _ => proof.size = 1 + pick % n as u64,
             }
             let same_claim = proof.index == inclusion.index && leaf == tree.leaves[index as usize];
-            let same = proof.hashes == inclusion.hashes && root == tree.roots[size as usize];
+            let same = proof.hashes == inclusion.hashes && root == tree.root(size);
             let verified = proof.verify(&leaf, &root);
             if op % 8 == 7 {
                 // Another size with the same root is another claim about
@@ -174,8 +176,8 @@ fn structured(input: &mut Input) {
                     }
                 }
                 4 => proof.from = 1 + pick % size,
-                5 => old = tree.roots[1 + (pick % n as u64) as usize],
-                6 => new = tree.roots[1 + (pick % n as u64) as usize],
+                5 => old = tree.root(1 + pick % n as u64),
+                6 => new = tree.root(1 + pick % n as u64),
                 _ => proof.to = 1 + pick % n as u64,
             }
             let unchanged =
