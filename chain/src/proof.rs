@@ -55,9 +55,13 @@ pub fn inclusion_path_len(index: u64, size: u64) -> usize {
 }
 
 fn decompose_inclusion(index: u64, size: u64) -> (usize, usize) {
-    let inner = (64 - (index ^ (size - 1)).leading_zeros()) as usize;
-    let border = (index >> inner).count_ones() as usize;
-    (inner, border)
+    let inner = 64 - (index ^ (size - 1)).leading_zeros();
+    // `inner` is 64 when index and size - 1 differ in the top bit (a tree
+    // of more than 2^63 entries, which only a forged checkpoint states):
+    // no bit of the index is left above the inner part then, and a plain
+    // `>>` by 64 would panic (found by the `proofs` fuzz target).
+    let border = index.checked_shr(inner).unwrap_or(0).count_ones() as usize;
+    (inner as usize, border)
 }
 
 /// Number of hashes in a consistency proof from `from` to `to`

@@ -224,3 +224,38 @@ fn the_served_checkpoint_never_runs_ahead_of_the_head() {
     let tree = checkpoint::verify(&note, &origin, &ledger.node_key()).unwrap();
     assert_eq!(tree.size, size(&t), "once appends stop, the checkpoint is the head");
 }
+
+/// RFC 8785 writes numbers as IEEE doubles, so an integer beyond 2^53 - 1
+/// would be signed and stored as a nearby other number than the one the
+/// node applied, and replay would then disagree with the node's state.
+/// Such an entry is refused, from a client's JSON and as a typed append,
+/// and nothing is written (found by the `entry` fuzz target).
+#[test]
+fn an_entry_holding_a_number_beyond_two_to_the_53_is_refused() {
+    use safebox_chain::entry::{EntryError, MAX_EXACT_INTEGER};
+    use safebox_chain::Timestamp;
+    let t = TestNode::new();
+    let mut entry = t.issuance("huge").entry;
+    let Payload::LicenseIssued(issued) = &mut entry.payload else { unreachable!("an issuance") };
+    issued.valid_from = Timestamp(179_544_961_111_101_615);
+    let signed = entry.clone().sign(&t.agency_key);
+    refused(&t, signed.clone(), |e| matches!(e, AppendError::Entry(EntryError::InexactNumber)));
+    // The same entry as JSON text, as a client would post it.
+    let text = serde_json::to_string(&serde_json::json!({
+        "author": signed.entry.author.as_str(), "chain": "license", "kind": "license.issued",
+        "body": serde_json::to_value(&signed.entry.payload).unwrap()["body"],
+        "sig": signed.signature, "time": signed.entry.time,
+    }))
+    .unwrap();
+    assert!(text.contains("179544961111101615"), "{text}");
+    assert_eq!(SignedEntry::from_json(text.as_bytes()), Err(EntryError::InexactNumber));
+    // The entry time too; and the largest exact integer is still accepted.
+    let mut late = t.issuance("late").entry;
+    late.time = Timestamp(MAX_EXACT_INTEGER + 1);
+    refused(&t, late.sign(&t.agency_key), |e| matches!(e, AppendError::Entry(EntryError::InexactNumber)));
+    let mut edge = t.issuance("edge").entry;
+    let Payload::LicenseIssued(issued) = &mut edge.payload else { unreachable!("an issuance") };
+    issued.valid_from = Timestamp(MAX_EXACT_INTEGER);
+    t.node.ledger.append(edge.sign(&t.agency_key)).expect("2^53 - 1 is written exactly");
+    replay(t.node.ledger.store(), &mut |_, _| {}).expect("replay agrees with what was accepted");
+}

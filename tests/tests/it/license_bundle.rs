@@ -92,6 +92,32 @@ fn without_a_trusted_key_the_bundle_key_is_used_and_the_verdict_says_so() {
     assert!(verdict.check(CheckName::OnChain).unwrap().text().contains("taken from the bundle"));
 }
 
+/// Without a trusted key, whoever made the bundle signed its checkpoint,
+/// and may state any size. A bundle whose checkpoint states 2^64 - 1
+/// entries, with proofs for that size, gets a verdict naming what does not
+/// hold; it once panicked computing the proofs' length (found by the
+/// `proofs` fuzz target).
+#[test]
+fn a_bundle_stating_a_tree_of_2_to_the_64_entries_gets_a_verdict_not_a_panic() {
+    use safebox_chain::checkpoint::{self, TreeHead};
+    use safebox_chain::proof::{inclusion_path_len, InclusionProof};
+    use safebox_chain::{ChainId, ProofHash, RootHash};
+    let s = Scenarios::new();
+    let mut bundle = bundles(&s.t, std::slice::from_ref(&s.valid)).remove(0);
+    let ledger = &s.t.node.ledger;
+    let head = TreeHead { origin: ledger.origin(ChainId::License), size: u64::MAX, root: RootHash([9; 32]) };
+    let note = checkpoint::sign(&head, &s.t.node.dir.node_key().unwrap()).unwrap().note;
+    bundle.checkpoint = String::from_utf8(note).unwrap();
+    for (part, index) in [(&mut bundle.issuance, (1u64 << 63) - 1), (&mut bundle.agency_key, 1 << 62)] {
+        let hashes = vec![ProofHash([3; 32]); inclusion_path_len(index, u64::MAX)];
+        part.proof = InclusionProof { index, size: u64::MAX, hashes };
+    }
+    let verdict = BundleVerifier::new(None).verify(&bundle.to_json_bytes(), now()).expect("a bundle");
+    assert_fails(&verdict, CheckName::IssuerKey, &["agency key entry is not at license-chain index"]);
+    let on_chain = verdict.check(CheckName::OnChain).unwrap();
+    assert!(on_chain.failed() && on_chain.text().contains("issuance entry is not at"), "{on_chain:?}");
+}
+
 #[test]
 fn a_bundle_of_another_node_fails_on_chain_under_the_trusted_key() {
     let s = Scenarios::new();

@@ -80,3 +80,30 @@ proptest! {
         }
     }
 }
+
+/// A tree of more than 2^63 entries exists only in a forged checkpoint,
+/// but a verifier that takes the signing key from a bundle reads whatever
+/// size the bundle's checkpoint states. Proofs in such trees are refused
+/// with a reason, never a panic: the path length once shifted a u64 by
+/// 64 (found by the `proofs` fuzz target, fuzz/corpus/proofs/extreme*).
+#[test]
+fn proofs_in_trees_beyond_two_to_the_63_entries_are_refused_without_a_panic() {
+    use safebox_chain::proof::{consistency_path_len, inclusion_path_len, ProofError};
+    use safebox_chain::{ConsistencyProof, InclusionProof};
+    let (leaf, root) = (EntryHash([1; 32]), RootHash([2; 32]));
+    let half = 1u64 << 63;
+    for (index, size) in [(half - 1, u64::MAX), (u64::MAX - 1, u64::MAX), (0, half + 1), (half, half + 1)] {
+        let expected = inclusion_path_len(index, size);
+        assert!((1..=64).contains(&expected), "{expected} hashes for index {index} of {size}");
+        let proof = InclusionProof { index, size, hashes: vec![ProofHash([3; 32]); expected] };
+        assert_eq!(proof.verify(&leaf, &root), Err(ProofError::Mismatch), "index {index} of {size}");
+        let short = InclusionProof { hashes: vec![ProofHash([3; 32]); expected - 1], ..proof };
+        assert!(matches!(short.verify(&leaf, &root), Err(ProofError::WrongLength { .. })));
+    }
+    for (from, to) in [(half, u64::MAX), (half + 1, u64::MAX), (1, u64::MAX), (half - 1, half + 1)] {
+        let expected = consistency_path_len(from, to);
+        assert!((1..=128).contains(&expected), "{expected} hashes from {from} to {to}");
+        let proof = ConsistencyProof { from, to, hashes: vec![ProofHash([3; 32]); expected] };
+        assert_eq!(proof.verify(&RootHash(leaf.0), &root), Err(ProofError::Mismatch), "from {from} to {to}");
+    }
+}
