@@ -162,6 +162,16 @@ pub struct Served {
 }
 
 impl Served {
+    /// The admin token that `serve --init` printed.
+    pub fn admin_token(&self) -> String {
+        self.printed
+            .iter()
+            .find_map(|l| l.strip_prefix("admin token: "))
+            .and_then(|rest| rest.split_whitespace().next())
+            .expect("serve --init prints the admin token")
+            .to_owned()
+    }
+
     /// Starts `safebox serve --listen 127.0.0.1:0 --data DATA` with `extra`
     /// arguments, and waits for the address it prints.
     pub fn start(data: &std::path::Path, extra: &[&str]) -> Self {

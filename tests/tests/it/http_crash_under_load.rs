@@ -712,13 +712,7 @@ fn acknowledged_http_writes_survive_sigkill_under_load_and_nothing_is_half_writt
     let started = Instant::now();
 
     let server = Served::start(&data, &["--init", "--name", "crash.example"]);
-    let admin = server
-        .printed
-        .iter()
-        .find_map(|l| l.strip_prefix("admin token: "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("serve --init prints the admin token")
-        .to_owned();
+    let admin = server.admin_token();
     let mut writers = prepare(&Client::new(&server.base), &admin, seed);
     let mut server = Some(server);
     let mut chains = Chains::default();

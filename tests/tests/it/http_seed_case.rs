@@ -24,13 +24,7 @@ fn the_seed_case_runs_over_http_and_the_served_data_audits_clean() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let server = Served::start(&data, &["--init", "--name", "jinan.example"]);
-    let admin = server
-        .printed
-        .iter()
-        .find_map(|l| l.strip_prefix("admin token: "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("serve --init prints the admin token")
-        .to_owned();
+    let admin = server.admin_token();
     let base = server.base.clone();
 
     let bundles = tmp.path().join("bundles");

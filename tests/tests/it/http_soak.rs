@@ -11,13 +11,7 @@ fn a_short_soak_passes_and_the_node_audits_clean() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     let server = Served::start(&data, &["--init", "--name", "soak.example"]);
-    let admin = server
-        .printed
-        .iter()
-        .find_map(|l| l.strip_prefix("admin token: "))
-        .and_then(|rest| rest.split_whitespace().next())
-        .expect("serve --init prints the admin token")
-        .to_owned();
+    let admin = server.admin_token();
     // Memory from the node's /metrics here (no --pid).
     let soak = Command::new(safebox_bin())
         .args(["soak", "--server", &server.base, "--token", &admin, "--seconds", "5", "--clients", "4"])
