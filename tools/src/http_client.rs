@@ -48,15 +48,7 @@ impl Http {
         let mut stream =
             TcpStream::connect(&self.authority).with_context(|| format!("connecting to {}", self.authority))?;
         stream.set_read_timeout(Some(Duration::from_secs(120)))?;
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", self.authority);
-        if let Some(token) = token {
-            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
-        }
-        let (content_type, bytes) = body.unwrap_or(("application/json", &[]));
-        if body.is_some() {
-            head.push_str(&format!("Content-Type: {content_type}\r\n"));
-        }
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
+        let (head, bytes) = request_head(&self.authority, method, path, true, token, body);
         stream.write_all(head.as_bytes())?;
         stream.write_all(bytes)?;
         let mut raw = Vec::new();
@@ -131,15 +123,7 @@ impl Connection {
         token: Option<&str>,
         body: Option<(&str, &[u8])>,
     ) -> Result<Reply> {
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.authority);
-        if let Some(token) = token {
-            head.push_str(&format!("Authorization: Bearer {token}\r\n"));
-        }
-        let (content_type, bytes) = body.unwrap_or(("application/json", &[]));
-        if body.is_some() {
-            head.push_str(&format!("Content-Type: {content_type}\r\n"));
-        }
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
+        let (head, bytes) = request_head(&self.authority, method, path, false, token, body);
         let stream = self.reader.get_mut();
         stream.write_all(head.as_bytes())?;
         stream.write_all(bytes)?;
@@ -200,4 +184,33 @@ impl Connection {
             self.reader.read_exact(&mut crlf)?;
         }
     }
+}
+
+/// A request's head (request line and headers, ending with the blank line)
+/// and the body to send after it; `close` asks the server to close the
+/// connection after answering.
+fn request_head<'b>(
+    authority: &str,
+    method: &str,
+    path: &str,
+    close: bool,
+    token: Option<&str>,
+    body: Option<(&str, &'b [u8])>,
+) -> (String, &'b [u8]) {
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\n");
+    if close {
+        head.push_str("Connection: close\r\n");
+    }
+    if let Some(token) = token {
+        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    let bytes = match body {
+        Some((content_type, bytes)) => {
+            head.push_str(&format!("Content-Type: {content_type}\r\n"));
+            bytes
+        }
+        None => &[],
+    };
+    head.push_str(&format!("Content-Length: {}\r\n\r\n", bytes.len()));
+    (head, bytes)
 }
