@@ -24,6 +24,7 @@ pub mod storage;
 mod text_serde;
 pub mod tiles;
 pub mod time;
+mod upper_hashes;
 pub mod verify;
 
 pub use chain_id::ChainId;

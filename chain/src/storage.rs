@@ -14,10 +14,10 @@
 
 use crate::hash::{BlockHash, RootHash};
 use crate::state::{StateError, StateRead};
+use crate::upper_hashes::UpperLevels;
 use crate::ChainId;
 use rocksdb::{ColumnFamily, ColumnFamilyDescriptor, Options, DB};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
@@ -97,7 +97,7 @@ pub fn open_db(path: &Path, column_families: &[&str]) -> Result<Arc<DB>, Storage
 /// the node, not multiplied by the number of families.
 fn descriptors(column_families: &[&str]) -> Vec<ColumnFamilyDescriptor> {
     let cache = rocksdb::Cache::new_lru_cache(BLOCK_CACHE_BYTES);
-    column_families.iter().map(|name| ColumnFamilyDescriptor::new(*name, cf_options(&cache))).collect()
+    column_families.iter().map(|name| ColumnFamilyDescriptor::new(*name, cf_options(name, &cache))).collect()
 }
 
 /// Block cache shared by all column families.
@@ -116,12 +116,24 @@ pub fn open_db_read_only(path: &Path, column_families: &[&str]) -> Result<Arc<DB
     Ok(Arc::new(DB::open_cf_descriptors_read_only(&opts, path, descriptors(column_families), false)?))
 }
 
-fn cf_options(cache: &rocksdb::Cache) -> Options {
+fn cf_options(name: &str, cache: &rocksdb::Cache) -> Options {
     let mut opts = Options::default();
     opts.set_write_buffer_size(16 << 20);
     let mut table = rocksdb::BlockBasedOptions::default();
     table.set_block_cache(cache);
     table.set_bloom_filter(10.0, false);
+    if [CF_ENTRIES, CF_HASHES, CF_BLOCKS].contains(&name) {
+        // Every read of a chain's rows asks for a row the head says exists,
+        // so the filters of the last level (nine tenths of the data) would
+        // never spare a read. Without them, the indexes and filters held in
+        // memory grow at about half the rate with the chain.
+        opts.set_optimize_filters_for_hits(true);
+    }
+    if name == CF_ENTRIES {
+        // Entries are read one by one or scanned in order; larger blocks
+        // mean a smaller index, which stays in memory for every table file.
+        table.set_block_size(16 << 10);
+    }
     opts.set_block_based_table_factory(&table);
     opts
 }
@@ -151,20 +163,18 @@ pub struct ChainStore {
     upper_hashes: Arc<UpperHashes>,
 }
 
-/// Merkle hashes of level 6 and above (one per 64 entries), kept in memory
-/// once read. Every inclusion or consistency proof needs a dozen or more of
-/// them and they never change, so after the first proofs only the six
-/// lowest hashes of a path come from RocksDB. At 10,000,000 entries this
-/// holds about 310,000 hashes (about 20 MB with the map's overhead).
+/// Most memory the copy of one chain's upper Merkle levels may use.
+pub const UPPER_LEVELS_BUDGET_BYTES: u64 = crate::upper_hashes::BUDGET_BYTES;
+
+/// The upper Merkle levels of each chain, in memory (see
+/// [`crate::upper_hashes`]).
 #[derive(Default)]
 struct UpperHashes {
-    by_chain: [RwLock<HashMap<u64, [u8; 32]>>; 2],
+    by_chain: [RwLock<UpperLevels>; 2],
 }
 
-const UPPER_LEVEL: u8 = 6;
-
 impl UpperHashes {
-    fn map(&self, chain: ChainId) -> &RwLock<HashMap<u64, [u8; 32]>> {
+    fn of(&self, chain: ChainId) -> &RwLock<UpperLevels> {
         &self.by_chain[usize::from(chain == ChainId::Service)]
     }
 }
@@ -216,13 +226,14 @@ impl ChainStore {
     /// Reads stored Merkle hashes by tlog stored-hash index.
     pub fn hashes(&self, chain: ChainId, indexes: &[u64]) -> Result<Vec<tlog_tiles::Hash>, StorageError> {
         let mut out = vec![tlog_tiles::Hash::default(); indexes.len()];
+        let positions: Vec<(u8, u64)> = indexes.iter().map(|i| tlog_tiles::split_stored_hash_index(*i)).collect();
         let mut missing = Vec::new();
         {
-            let cache =
-                self.upper_hashes.map(chain).read().map_err(|_| StorageError::Db("hash cache poisoned".into()))?;
-            for (slot, index) in indexes.iter().enumerate() {
-                match cache.get(index) {
-                    Some(hash) => out[slot] = tlog_tiles::Hash(*hash),
+            let upper =
+                self.upper_hashes.of(chain).read().map_err(|_| StorageError::Db("hash cache poisoned".into()))?;
+            for (slot, (level, n)) in positions.iter().enumerate() {
+                match upper.get(*level, *n) {
+                    Some(hash) => out[slot] = tlog_tiles::Hash(hash),
                     None => missing.push(slot),
                 }
             }
@@ -230,28 +241,30 @@ impl ChainStore {
         if missing.is_empty() {
             return Ok(out);
         }
-        let cf = self.cf(CF_HASHES);
-        let keys: Vec<_> = missing.iter().map(|slot| (&cf, row_key(chain, indexes[*slot]))).collect();
-        let mut upper = Vec::new();
-        let values = self.db.multi_get_cf(keys);
+        // Sorted keys let RocksDB's batched lookup search each table once
+        // for all of them, and pinned values spare a copy per hash.
+        missing.sort_unstable_by_key(|slot| indexes[*slot]);
+        let keys: Vec<[u8; 9]> = missing.iter().map(|slot| row_key(chain, indexes[*slot])).collect();
+        let values = self.db.batched_multi_get_cf(&self.cf(CF_HASHES), &keys, true);
         for (value, slot) in values.into_iter().zip(&missing) {
             let index = indexes[*slot];
             let bytes = value?.ok_or_else(|| StorageError::Corrupt {
                 what: format!("{chain} hash {index}"),
                 reason: "missing".into(),
             })?;
-            let array: [u8; 32] = bytes.as_slice().try_into().map_err(|_| StorageError::Corrupt {
+            let array: [u8; 32] = bytes.as_ref().try_into().map_err(|_| StorageError::Corrupt {
                 what: format!("{chain} hash {index}"),
                 reason: format!("{} bytes", bytes.len()),
             })?;
             out[*slot] = tlog_tiles::Hash(array);
-            if tlog_tiles::split_stored_hash_index(index).0 >= UPPER_LEVEL {
-                upper.push((index, array));
-            }
         }
-        if !upper.is_empty() {
-            if let Ok(mut cache) = self.upper_hashes.map(chain).write() {
-                cache.extend(upper);
+        // The tree these hashes were read for has at least this many
+        // entries; it decides which levels the in-memory copy keeps.
+        let size = positions.iter().map(|(level, n)| (n + 1).checked_shl(u32::from(*level)).unwrap_or(u64::MAX)).max();
+        if let (Some(size), Ok(mut upper)) = (size, self.upper_hashes.of(chain).write()) {
+            for slot in &missing {
+                let (level, n) = positions[*slot];
+                upper.keep(size, level, n, out[*slot].0);
             }
         }
         Ok(out)
@@ -302,10 +315,28 @@ impl ChainStore {
             .map(|item| item.map(|(k, v)| (k.into_vec(), v.into_vec())).map_err(StorageError::from))
     }
 
+    /// What this store holds in memory beyond the block cache: RocksDB's
+    /// memtables and table readers (indexes and filters), and the copy of
+    /// the upper Merkle levels. For the benchmark's account of memory.
+    pub fn memory(&self) -> Result<StoreMemory, StorageError> {
+        let stats = rocksdb::perf::get_memory_usage_stats(Some(&[&self.db]), None)?;
+        let upper_levels =
+            self.upper_hashes.by_chain.iter().filter_map(|c| c.read().ok()).map(|c| c.bytes() as u64).sum();
+        Ok(StoreMemory { memtables: stats.mem_table_total, table_readers: stats.mem_table_readers_total, upper_levels })
+    }
+
     /// A reader of committed state.
     pub fn state(&self) -> DbState<'_> {
         DbState { store: self }
     }
+}
+
+/// Bytes a [`ChainStore`] holds in memory, by part.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StoreMemory {
+    pub memtables: u64,
+    pub table_readers: u64,
+    pub upper_levels: u64,
 }
 
 /// Committed state, read straight from RocksDB. Writes go to the
