@@ -307,27 +307,43 @@ impl Vault {
         self.list(box_id, &document_prefix(box_id, document))
     }
 
-    /// The newest stored version of one document. Read backwards from the
-    /// highest version number, so that it costs one version's metadata
-    /// however many there are (listing them all made every agency read
-    /// slower as a box grew: seen in `safebox soak`).
+    /// The newest stored version of one document. Costs one version's
+    /// metadata however many there are (listing them all made every agency
+    /// read slower as a box grew: seen in `safebox soak`).
     pub fn latest(&self, box_id: BoxId, document: DocumentId) -> Result<DocumentMeta, VaultError> {
+        self.versions_newest_first(box_id, document)?
+            .next()
+            .unwrap_or(Err(VaultError::NoSuchDocument { box_id, document }))
+    }
+
+    /// The stored versions of one document, newest first, each read and
+    /// opened only when the iteration reaches it: a caller looking for a
+    /// recent version pays for the versions it passes, not for all of them.
+    pub fn versions_newest_first(
+        &self,
+        box_id: BoxId,
+        document: DocumentId,
+    ) -> Result<impl Iterator<Item = Result<DocumentMeta, VaultError>> + '_, VaultError> {
         let keys = self.keys(box_id)?;
         let documents = self.cf(CF_DOCUMENTS)?;
         let prefix = document_prefix(box_id, document);
         let last_key = document_key(box_id, document, Version(u32::MAX));
-        for item in self.db.iterator_cf(&documents, IteratorMode::From(&last_key, Direction::Reverse)) {
-            let (key, value) = item?;
-            if !key.starts_with(&prefix) {
-                break;
-            }
-            let (b, d, version) = parse_document_key(&key)
-                .ok_or_else(|| VaultError::corrupt(format!("{CF_DOCUMENTS} key"), format!("{} bytes", key.len())))?;
-            if let DocumentRow::Live(sealed) = DocumentRow::decode(&value, || format!("{b}/{d}/{version}"))? {
-                return Ok(StoredMeta::open(&keys, b, d, version, sealed)?.meta);
-            }
-        }
-        Err(VaultError::NoSuchDocument { box_id, document })
+        let rows = self.db.iterator_cf(&documents, IteratorMode::From(&last_key, Direction::Reverse));
+        Ok(rows.take_while(move |item| item.as_ref().map_or(true, |(key, _)| key.starts_with(&prefix))).filter_map(
+            move |item| {
+                let opened = (|| {
+                    let (key, value) = item?;
+                    let (b, d, version) = parse_document_key(&key).ok_or_else(|| {
+                        VaultError::corrupt(format!("{CF_DOCUMENTS} key"), format!("{} bytes", key.len()))
+                    })?;
+                    match DocumentRow::decode(&value, || format!("{b}/{d}/{version}"))? {
+                        DocumentRow::Live(sealed) => Ok(Some(StoredMeta::open(&keys, b, d, version, sealed)?.meta)),
+                        DocumentRow::Deleted => Ok(None),
+                    }
+                })();
+                opened.transpose()
+            },
+        ))
     }
 
     /// Every stored version of every document of a box, by document, then

@@ -115,7 +115,10 @@ impl Node {
     /// The stored version whose commitment the use names.
     fn version_named(&self, box_id: BoxId, used: &DocumentUsed) -> Result<DocumentMeta, ServiceError> {
         let document = convert::document_id(used.document);
-        for meta in self.vault.versions(box_id, document)?.into_iter().rev() {
+        // Newest first, opened one by one: agencies mostly use a recent
+        // version, and a document may have thousands.
+        for meta in self.vault.versions_newest_first(box_id, document)? {
+            let meta = meta?;
             if convert::version(self.vault.document_commitment(box_id, document, meta.version)?) == used.version {
                 return Ok(meta);
             }

@@ -154,3 +154,26 @@ fn a_grant_of_one_box_does_not_open_another() {
     let request = UseRequest { box_ref: second.box_ref, ..s.request() };
     assert_refused(&s, &request, |r| matches!(r, Refusal::GrantForOtherBox { .. }));
 }
+
+/// A use names the version it was prepared for by commitment; a newer
+/// version uploaded between preparing and reading does not change what
+/// the agency gets (the node looks for it newest first).
+#[test]
+fn a_read_serves_the_version_its_use_names_even_after_a_newer_upload() {
+    let s = Scene::new();
+    let prepared = s.t.node.prepare_use(&s.request(), &keys::public_key(&s.t.agency_key)).unwrap();
+    let newer = s.t.node.upload_document(s.opened.box_id, &new_document("id-card"), &b"a newer id card"[..]).unwrap();
+    assert_eq!(newer.document, s.meta.document);
+    assert!(newer.version > s.meta.version);
+
+    let mut out = ChainWitness::new(&s.t.node.ledger);
+    let receipt = s.t.node.read_document_as_agency(prepared.sign(&s.t.agency_key), &mut out).unwrap();
+    assert_eq!(receipt.document, s.meta, "the version the use named, not the newest");
+    assert_eq!(out.bytes, CONTENT);
+
+    // Prepared now, the use names the newer version.
+    let mut out = ChainWitness::new(&s.t.node.ledger);
+    let receipt = s.t.node.read_with_agency_key(&s.request(), &s.t.agency_key, &mut out).unwrap();
+    assert_eq!(receipt.document, newer);
+    assert_eq!(out.bytes, b"a newer id card");
+}

@@ -86,6 +86,12 @@ fn uploading_a_type_again_makes_a_new_version_and_keeps_the_old_one() {
     let v3 = put(&vault, b, "lease", b"third lease");
     assert_eq!(v3.version, Version(3));
     assert!(matches!(vault.delete_version(b, v2.document, v2.version), Err(VaultError::NoSuchVersion { .. })));
+
+    // Newest first, without the deleted version or the other document's.
+    let newest_first: Vec<_> = vault.versions_newest_first(b, v1.document).unwrap().map(Result::unwrap).collect();
+    assert_eq!(newest_first, vec![v3.clone(), v1.clone()]);
+    let only: Vec<_> = vault.versions_newest_first(b, other.document).unwrap().map(Result::unwrap).collect();
+    assert_eq!(only, vec![other]);
 }
 
 #[test]
