@@ -352,6 +352,40 @@ impl Vault {
         self.list(box_id, &box_key(box_id))
     }
 
+    /// The newest live version of each document of a box, by document.
+    /// The keys of every version are scanned, but only the newest of each
+    /// document is decrypted, so a box with a long history costs about as
+    /// much as one with a version per document.
+    pub fn latest_documents(&self, box_id: BoxId) -> Result<Vec<DocumentMeta>, VaultError> {
+        let keys = self.keys(box_id)?;
+        let documents = self.cf(CF_DOCUMENTS)?;
+        let prefix = box_key(box_id);
+        let mut out = Vec::new();
+        // The newest live version seen of the document being scanned, with
+        // its sealed metadata.
+        let mut newest: Option<(DocumentId, Version, Vec<u8>)> = None;
+        let open = |(document, version, sealed): (DocumentId, Version, Vec<u8>)| {
+            StoredMeta::open(&keys, box_id, document, version, &sealed).map(|stored| stored.meta)
+        };
+        for item in self.db.iterator_cf(&documents, IteratorMode::From(&prefix, Direction::Forward)) {
+            let (key, value) = item?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            let (_, document, version) = parse_document_key(&key)
+                .ok_or_else(|| VaultError::corrupt(format!("{CF_DOCUMENTS} key"), format!("{} bytes", key.len())))?;
+            if newest.as_ref().is_some_and(|(seen, _, _)| *seen != document) {
+                out.extend(newest.take().map(open).transpose()?);
+            }
+            if let DocumentRow::Live(sealed) = DocumentRow::decode(&value, || format!("{box_id}/{document}/{version}"))?
+            {
+                newest = Some((document, version, sealed.to_vec()));
+            }
+        }
+        out.extend(newest.map(open).transpose()?);
+        Ok(out)
+    }
+
     fn list(&self, box_id: BoxId, prefix: &[u8]) -> Result<Vec<DocumentMeta>, VaultError> {
         let keys = self.keys(box_id)?;
         let documents = self.cf(CF_DOCUMENTS)?;

@@ -123,7 +123,8 @@ impl Node {
     ) -> Result<Vec<ResolvedMaterial>, ServiceError> {
         self.live_box(box_id)?;
         let held = self.box_licenses(box_id)?;
-        let stored: BTreeSet<DocumentType> = self.documents(box_id)?.into_iter().map(|m| m.document_type).collect();
+        let stored: BTreeSet<DocumentType> =
+            self.vault.latest_documents(box_id)?.into_iter().map(|m| m.document_type).collect();
         let now = Timestamp::now();
         let mut resolved = Vec::new();
         for material in &matter.materials {

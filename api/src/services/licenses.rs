@@ -151,14 +151,16 @@ impl Node {
 
     /// The current version of every e-license the box holds, by type.
     pub fn box_licenses(&self, box_id: BoxId) -> Result<Vec<HeldLicense>, ServiceError> {
-        let mut latest: BTreeMap<DocumentType, DocumentMeta> = BTreeMap::new();
-        for meta in self.documents(box_id)? {
-            if meta.document_type.as_str().starts_with(LICENSE_DOCUMENT_PREFIX)
-                && latest.get(&meta.document_type).is_none_or(|seen| seen.version < meta.version)
-            {
-                latest.insert(meta.document_type.clone(), meta);
-            }
-        }
+        self.live_box(box_id)?;
+        // One document per type, so its newest version is the type's; only
+        // those are decrypted, however long the box's history.
+        let latest: BTreeMap<DocumentType, DocumentMeta> = self
+            .vault
+            .latest_documents(box_id)?
+            .into_iter()
+            .filter(|meta| meta.document_type.as_str().starts_with(LICENSE_DOCUMENT_PREFIX))
+            .map(|meta| (meta.document_type.clone(), meta))
+            .collect();
         latest
             .into_values()
             .map(|stored| {

@@ -91,7 +91,16 @@ fn uploading_a_type_again_makes_a_new_version_and_keeps_the_old_one() {
     let newest_first: Vec<_> = vault.versions_newest_first(b, v1.document).unwrap().map(Result::unwrap).collect();
     assert_eq!(newest_first, vec![v3.clone(), v1.clone()]);
     let only: Vec<_> = vault.versions_newest_first(b, other.document).unwrap().map(Result::unwrap).collect();
-    assert_eq!(only, vec![other]);
+    assert_eq!(only, vec![other.clone()]);
+
+    // The newest live version of each document. Deleting the newest makes
+    // the one before it the newest; a document with none left is absent.
+    let mut latest = vault.latest_documents(b).unwrap();
+    latest.sort_by_key(|m| m.document_type.as_str().to_owned());
+    assert_eq!(latest, vec![other.clone(), v3.clone()]);
+    vault.delete_version(b, v3.document, v3.version).unwrap();
+    vault.delete_version(b, other.document, other.version).unwrap();
+    assert_eq!(vault.latest_documents(b).unwrap(), vec![v1]);
 }
 
 #[test]
