@@ -331,16 +331,13 @@ impl Vault {
         let rows = self.db.iterator_cf(&documents, IteratorMode::From(&last_key, Direction::Reverse));
         Ok(rows.take_while(move |item| item.as_ref().map_or(true, |(key, _)| key.starts_with(&prefix))).filter_map(
             move |item| {
-                let opened = (|| {
-                    let (key, value) = item?;
-                    let (b, d, version) = parse_document_key(&key).ok_or_else(|| {
-                        VaultError::corrupt(format!("{CF_DOCUMENTS} key"), format!("{} bytes", key.len()))
-                    })?;
-                    match DocumentRow::decode(&value, || format!("{b}/{d}/{version}"))? {
-                        DocumentRow::Live(sealed) => Ok(Some(StoredMeta::open(&keys, b, d, version, sealed)?.meta)),
-                        DocumentRow::Deleted => Ok(None),
-                    }
-                })();
+                let opened =
+                    item.map_err(VaultError::from).and_then(|(key, value)| match document_row(&key, &value)? {
+                        VersionRow { box_id, document, version, live: Some(sealed) } => {
+                            Ok(Some(StoredMeta::open(&keys, box_id, document, version, sealed)?.meta))
+                        }
+                        VersionRow { live: None, .. } => Ok(None),
+                    });
                 opened.transpose()
             },
         ))
@@ -372,13 +369,11 @@ impl Vault {
             if !key.starts_with(&prefix) {
                 break;
             }
-            let (_, document, version) = parse_document_key(&key)
-                .ok_or_else(|| VaultError::corrupt(format!("{CF_DOCUMENTS} key"), format!("{} bytes", key.len())))?;
+            let VersionRow { document, version, live, .. } = document_row(&key, &value)?;
             if newest.as_ref().is_some_and(|(seen, _, _)| *seen != document) {
                 out.extend(newest.take().map(open).transpose()?);
             }
-            if let DocumentRow::Live(sealed) = DocumentRow::decode(&value, || format!("{box_id}/{document}/{version}"))?
-            {
+            if let Some(sealed) = live {
                 newest = Some((document, version, sealed.to_vec()));
             }
         }
@@ -395,10 +390,8 @@ impl Vault {
             if !key.starts_with(prefix) {
                 break;
             }
-            let (b, document, version) = parse_document_key(&key)
-                .ok_or_else(|| VaultError::corrupt(format!("{CF_DOCUMENTS} key"), format!("{} bytes", key.len())))?;
-            if let DocumentRow::Live(sealed) = DocumentRow::decode(&value, || format!("{b}/{document}/{version}"))? {
-                out.push(StoredMeta::open(&keys, b, document, version, sealed)?.meta);
+            if let VersionRow { box_id, document, version, live: Some(sealed) } = document_row(&key, &value)? {
+                out.push(StoredMeta::open(&keys, box_id, document, version, sealed)?.meta);
             }
         }
         Ok(out)
@@ -620,6 +613,25 @@ impl Vault {
             DocumentRow::Deleted => Err(missing),
         }
     }
+}
+
+/// One row of the documents family: the version its key names, and its
+/// sealed metadata if the version is live (`None` once deleted).
+struct VersionRow<'v> {
+    box_id: BoxId,
+    document: DocumentId,
+    version: Version,
+    live: Option<&'v [u8]>,
+}
+
+fn document_row<'v>(key: &[u8], value: &'v [u8]) -> Result<VersionRow<'v>, VaultError> {
+    let (box_id, document, version) = parse_document_key(key)
+        .ok_or_else(|| VaultError::corrupt(format!("{CF_DOCUMENTS} key"), format!("{} bytes", key.len())))?;
+    let live = match DocumentRow::decode(value, || format!("{box_id}/{document}/{version}"))? {
+        DocumentRow::Live(sealed) => Some(sealed),
+        DocumentRow::Deleted => None,
+    };
+    Ok(VersionRow { box_id, document, version, live })
 }
 
 fn document_id(keys: &BoxKeys, document_type: &DocumentType) -> DocumentId {
