@@ -261,10 +261,17 @@ impl ChainStore {
         // The tree these hashes were read for has at least this many
         // entries; it decides which levels the in-memory copy keeps.
         let size = positions.iter().map(|(level, n)| (n + 1).checked_shl(u32::from(*level)).unwrap_or(u64::MAX)).max();
-        if let (Some(size), Ok(mut upper)) = (size, self.upper_hashes.of(chain).write()) {
-            for slot in &missing {
-                let (level, n) = positions[*slot];
-                upper.keep(size, level, n, out[*slot].0);
+        let size = size.unwrap_or(0);
+        // Most proofs read only hashes below the kept levels; those take no
+        // write lock, so concurrent proofs do not wait on each other.
+        let lowest = UpperLevels::lowest_level_for(size);
+        missing.retain(|slot| positions[*slot].0 >= lowest);
+        if !missing.is_empty() {
+            if let Ok(mut upper) = self.upper_hashes.of(chain).write() {
+                for slot in &missing {
+                    let (level, n) = positions[*slot];
+                    upper.keep(size, level, n, out[*slot].0);
+                }
             }
         }
         Ok(out)
