@@ -57,6 +57,18 @@ pub(crate) struct Row {
     pub(crate) goal: String,
 }
 
+impl Row {
+    /// A raw limit, which later rows are set against.
+    pub(crate) fn raw(figure: impl Into<String>, value: String) -> Row {
+        Row::fact(figure, value, "raw".into())
+    }
+
+    /// A figure with what explains it, but no ratio or goal.
+    pub(crate) fn fact(figure: impl Into<String>, value: String, limit: String) -> Row {
+        Row { figure: figure.into(), value, limit, ratio: String::new(), goal: String::new() }
+    }
+}
+
 fn rate(n: f64, elapsed: Duration) -> f64 {
     n / elapsed.as_secs_f64()
 }
@@ -205,16 +217,7 @@ impl BenchNode {
 }
 
 fn resident_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(f64::NAN)
+    crate::procfs::kib("/proc/self/status", "VmRSS").map_or(f64::NAN, |kib| kib as f64 / 1024.0)
 }
 
 fn progress(len: u64, what: &str) -> ProgressBar {
@@ -256,27 +259,9 @@ fn chain_rows(options: &BenchOptions, cores: usize) -> Result<Vec<Row>> {
     let sha = raw_sha256();
     let synced = raw_synced_writes()?;
     let mut rows = vec![
-        Row {
-            figure: "Ed25519 verify_strict, 1 core".into(),
-            value: fmt_rate(ed),
-            limit: "raw".into(),
-            ratio: String::new(),
-            goal: String::new(),
-        },
-        Row {
-            figure: "SHA-256 of 64 bytes, 1 core".into(),
-            value: fmt_rate(sha),
-            limit: "raw".into(),
-            ratio: String::new(),
-            goal: String::new(),
-        },
-        Row {
-            figure: "RocksDB synced batch writes".into(),
-            value: fmt_rate(synced),
-            limit: "raw".into(),
-            ratio: String::new(),
-            goal: String::new(),
-        },
+        Row::raw("Ed25519 verify_strict, 1 core", fmt_rate(ed)),
+        Row::raw("SHA-256 of 64 bytes, 1 core", fmt_rate(sha)),
+        Row::raw("RocksDB synced batch writes", fmt_rate(synced)),
     ];
 
     // First, while the process is fresh: resident memory while growing a
@@ -344,20 +329,16 @@ fn chain_rows(options: &BenchOptions, cores: usize) -> Result<Vec<Row>> {
         goal: "< 300 MB".into(),
     });
     let proved = big.node.ledger.store().memory()?;
-    rows.push(Row {
-        figure: "  of it, RocksDB memtables + indexes and filters".into(),
-        value: format!("{:.0} MB", (grown.memtables + grown.table_readers) as f64 / 1e6),
-        limit: format!("{:.0} MB + {:.0} MB", grown.memtables as f64 / 1e6, grown.table_readers as f64 / 1e6),
-        ratio: String::new(),
-        goal: String::new(),
-    });
-    rows.push(Row {
-        figure: "upper Merkle levels kept for proofs, after them".into(),
-        value: format!("{:.0} MB", proved.upper_levels as f64 / 1e6),
-        limit: format!("{:.0} MB budget", safebox_chain::storage::UPPER_LEVELS_BUDGET_BYTES as f64 / 1e6),
-        ratio: String::new(),
-        goal: String::new(),
-    });
+    rows.push(Row::fact(
+        "  of it, RocksDB memtables + indexes and filters",
+        format!("{:.0} MB", (grown.memtables + grown.table_readers) as f64 / 1e6),
+        format!("{:.0} MB + {:.0} MB", grown.memtables as f64 / 1e6, grown.table_readers as f64 / 1e6),
+    ));
+    rows.push(Row::fact(
+        "upper Merkle levels kept for proofs, after them",
+        format!("{:.0} MB", proved.upper_levels as f64 / 1e6),
+        format!("{:.0} MB budget", safebox_chain::storage::UPPER_LEVELS_BUDGET_BYTES as f64 / 1e6),
+    ));
     drop(big);
 
     let bench = BenchNode::new()?;
@@ -398,27 +379,13 @@ fn chain_rows(options: &BenchOptions, cores: usize) -> Result<Vec<Row>> {
 
 /// The processor's model name, as Linux reports it.
 fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, m)| m.trim().to_owned())
-        })
-        .unwrap_or_else(|| "an unknown processor".into())
+    crate::procfs::field("/proc/cpuinfo", "model name").unwrap_or_else(|| "an unknown processor".into())
 }
 
 /// The machine's memory, as Linux reports it.
 fn memory() -> String {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|info| {
-            let kib: f64 =
-                info.lines().find(|l| l.starts_with("MemTotal:"))?.split_whitespace().nth(1)?.parse().ok()?;
-            Some(format!("{:.0} GiB", kib / (1u64 << 20) as f64))
-        })
-        .unwrap_or_else(|| "unknown memory".into())
+    crate::procfs::kib("/proc/meminfo", "MemTotal")
+        .map_or_else(|| "unknown memory".into(), |kib| format!("{:.0} GiB", kib as f64 / (1u64 << 20) as f64))
 }
 
 /// Offline license verification: `count` licenses with real eddsa-jcs-2022

@@ -77,20 +77,8 @@ pub(crate) fn rows() -> Result<Vec<Row>> {
     let disk = raw_synced_file_bytes_per_second(tmp.path(), 256 << 20)?;
     let mib = |b: f64| format!("{:.0} MiB/s", b / (1 << 20) as f64);
     let mut rows = vec![
-        Row {
-            figure: "XChaCha20-Poly1305, 64 KiB chunks, 1 core".into(),
-            value: mib(raw),
-            limit: "raw".into(),
-            ratio: String::new(),
-            goal: String::new(),
-        },
-        Row {
-            figure: "synced file write, 256 MiB in 1 MiB writes".into(),
-            value: mib(disk),
-            limit: "raw".into(),
-            ratio: String::new(),
-            goal: String::new(),
-        },
+        Row::raw("XChaCha20-Poly1305, 64 KiB chunks, 1 core", mib(raw)),
+        Row::raw("synced file write, 256 MiB in 1 MiB writes", mib(disk)),
     ];
     let mut cfs = storage::COLUMN_FAMILIES.to_vec();
     cfs.extend(safebox_vault::COLUMN_FAMILIES);

@@ -9,6 +9,7 @@ mod http_client;
 mod init;
 mod keys;
 mod license;
+mod procfs;
 mod serve;
 mod soak;
 

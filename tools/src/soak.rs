@@ -425,14 +425,8 @@ impl MemorySource {
     fn sample(&self) -> Result<u64> {
         match self {
             MemorySource::Proc(pid) => {
-                let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-                    .with_context(|| format!("reading /proc/{pid}/status"))?;
-                let kib: u64 = status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmRSS:"))
-                    .and_then(|v| v.split_whitespace().next())
-                    .and_then(|v| v.parse().ok())
-                    .context("no VmRSS")?;
+                let status = format!("/proc/{pid}/status");
+                let kib = crate::procfs::kib(&status, "VmRSS").with_context(|| format!("no VmRSS in {status}"))?;
                 Ok(kib * 1024)
             }
             MemorySource::Metrics { authority, token } => {
